@@ -1,0 +1,1 @@
+"""Responses: what customers answered, on any channel."""

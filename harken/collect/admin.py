@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from harken.collect.models import Response
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["submitted_at", "score", "category", "survey", "unit", "touchpoint", "channel", "short_comment"]
+    list_filter = ["category", "channel", "language", "survey", "touchpoint", "unit__kind"]
+    search_fields = ["comment", "contact__email", "contact__name", "unit__name", "external_id"]
+    autocomplete_fields = ["contact", "unit", "employee", "invitation"]
+    readonly_fields = ["category", "created_at", "updated_at"]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["survey", "unit", "touchpoint"]
+    show_full_result_count = False  # counting millions of rows on every page is slow
+
+    @admin.display(description="Comment")
+    def short_comment(self, obj: Response) -> str:
+        return obj.comment[:80] + ("…" if len(obj.comment) > 80 else "")

@@ -1,0 +1,1 @@
+"""Customers who are asked for feedback."""

@@ -1,0 +1,1 @@
+"""Sending survey invitations on every channel."""

@@ -1,0 +1,1 @@
+"""The organisation tree, people and who may see what."""
