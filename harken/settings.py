@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "harken",  # the project package itself, for its templates, static files and `harken` commands
     "harken.org",
     "harken.surveys",
     "harken.contacts",
@@ -102,7 +103,8 @@ EMAIL_FILE_PATH = _email.file_path
 EMAIL_TIMEOUT = 20
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # only for `harken collectstatic`; WhiteNoise serves from the apps otherwise
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

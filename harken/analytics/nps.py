@@ -209,7 +209,7 @@ class Comparison:
 
     @property
     def direction(self) -> str:
-        """"up", "down" or "flat" — the sign of the difference, whatever its significance."""
+        """ "up", "down" or "flat" — the sign of the difference, whatever its significance."""
         if self.difference > 0:
             return "up"
         if self.difference < 0:
@@ -236,8 +236,14 @@ def compare(before: Counts, after: Counts, level: float = 0.05) -> Comparison | 
         z = difference / se
     p_value = float(2 * norm.sf(abs(z)))
     return Comparison(
-        before=nps_before, after=nps_after, difference=difference, standard_error=se,
-        z=z, p_value=p_value, significant=p_value < level, level=level,
+        before=nps_before,
+        after=nps_after,
+        difference=difference,
+        standard_error=se,
+        z=z,
+        p_value=p_value,
+        significant=p_value < level,
+        level=level,
     )
 
 

@@ -12,6 +12,7 @@ import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -117,9 +118,7 @@ def total(filters: Filters, user: AbstractBaseUser | AnonymousUser | None = None
     return _counts(responses(filters, user).aggregate(**COUNTS))
 
 
-def nps_by(
-    by: str, filters: Filters, user: AbstractBaseUser | AnonymousUser | None = None
-) -> list[Group]:
+def nps_by(by: str, filters: Filters, user: AbstractBaseUser | AnonymousUser | None = None) -> list[Group]:
     """Counts per group from one grouped query.
 
     ``by`` is one of ``DIMENSIONS`` or ``attribute:KEY``.  ``unit`` groups by the units one level below
@@ -137,8 +136,10 @@ def nps_by(
         return _by_touchpoint(queryset)
     if by == "survey":
         names = dict(Survey.objects.values_list("pk", "name"))
-        return [Group(str(row["survey_id"]), names[row["survey_id"]], _counts(row))
-                for row in _grouped(queryset, "survey_id")]
+        return [
+            Group(str(row["survey_id"]), names[row["survey_id"]], _counts(row))
+            for row in _grouped(queryset, "survey_id")
+        ]
     if by in ("channel", "language"):
         labels = dict(Channel.choices) if by == "channel" else dict(settings.LANGUAGES)
         return [Group(row[by], str(labels.get(row[by], row[by])), _counts(row)) for row in _grouped(queryset, by)]
@@ -146,13 +147,15 @@ def nps_by(
         key = by.split(":", 1)[1]
         _check_attribute_key(key)
         rows = _grouped(queryset, f"contact__attributes__{key}")
-        groups = [Group(_text(row[f"contact__attributes__{key}"]), _text(row[f"contact__attributes__{key}"]),
-                        _counts(row)) for row in rows]
+        groups = [
+            Group(_text(row[f"contact__attributes__{key}"]), _text(row[f"contact__attributes__{key}"]), _counts(row))
+            for row in rows
+        ]
         return sorted(groups, key=lambda group: group.key)
     raise QueryError(f"Cannot group by {by!r}; choose from {', '.join(DIMENSIONS)} or attribute:KEY.")
 
 
-def _grouped(queryset: QuerySet[Response], column: str) -> Iterable[dict]:  # type: ignore[type-arg]
+def _grouped(queryset: QuerySet[Response], column: str) -> Iterable[dict[str, Any]]:
     return queryset.order_by().values(column).annotate(**COUNTS)
 
 
@@ -168,8 +171,9 @@ def _check_attribute_key(key: str) -> None:
 def _by_time(queryset: QuerySet[Response], bucket: str) -> list[Group]:
     trunc = TIME_BUCKETS[bucket]("submitted_at", tzinfo=local_zone())
     rows = queryset.order_by().annotate(bucket=trunc).values("bucket").annotate(**COUNTS).order_by("bucket")
-    return [Group(_bucket_key(row["bucket"], bucket), _bucket_label(row["bucket"], bucket), _counts(row))
-            for row in rows]
+    return [
+        Group(_bucket_key(row["bucket"], bucket), _bucket_label(row["bucket"], bucket), _counts(row)) for row in rows
+    ]
 
 
 def _bucket_key(moment: dt.datetime | dt.date, bucket: str) -> str:

@@ -29,7 +29,9 @@ class Response(models.Model):
     )
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="responses")
-    touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="responses")
+    touchpoint = models.ForeignKey(
+        Touchpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
     employee = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
     score = models.SmallIntegerField(null=True, blank=True)
     category = models.GeneratedField(

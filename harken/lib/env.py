@@ -200,4 +200,6 @@ def email(name: str, default: str) -> EmailSettings:
         return EmailSettings(backend="django.core.mail.backends.console.EmailBackend")
     if parts.scheme == "file":
         return EmailSettings(backend="django.core.mail.backends.filebased.EmailBackend", file_path=parts.path)
-    raise ImproperlyConfigured(f"{name}: unsupported scheme {parts.scheme!r}; use smtp://, smtps://, console: or file:///dir")
+    raise ImproperlyConfigured(
+        f"{name}: unsupported scheme {parts.scheme!r}; use smtp://, smtps://, console: or file:///dir"
+    )

@@ -15,7 +15,9 @@ CSP = (
 )
 
 
-def content_security_policy(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+def content_security_policy(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
     """Add a strict Content-Security-Policy unless a view has set its own."""
 
     def middleware(request: HttpRequest) -> HttpResponse:

@@ -42,7 +42,9 @@ def visible_units(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:
     return Unit.objects.filter(condition)
 
 
-def scope_to_user(queryset: QuerySet[M], user: AbstractBaseUser | AnonymousUser, unit_field: str = "unit") -> QuerySet[M]:
+def scope_to_user(
+    queryset: QuerySet[M], user: AbstractBaseUser | AnonymousUser, unit_field: str = "unit"
+) -> QuerySet[M]:
     """Limit ``queryset`` to rows whose ``unit_field`` is a unit the user may see."""
     if not user.is_authenticated:
         return queryset.none()

@@ -13,7 +13,18 @@ class TouchpointAdmin(admin.ModelAdmin):
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 0
-    fields = ["key", "kind", "text", "driver", "choices", "audience", "position", "required", "is_active", "translations"]
+    fields = [
+        "key",
+        "kind",
+        "text",
+        "driver",
+        "choices",
+        "audience",
+        "position",
+        "required",
+        "is_active",
+        "translations",
+    ]
 
 
 @admin.register(Survey)

@@ -52,7 +52,11 @@ class Survey(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RELATIONSHIP)
     touchpoint = models.ForeignKey(
-        Touchpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="surveys",
+        Touchpoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="surveys",
         help_text="For transactional surveys: the journey step they follow.",
     )
     nps_question = models.CharField(

@@ -1,0 +1,124 @@
+"""``harken serve``: the production web server (gunicorn) with a task worker beside it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from gunicorn.app.base import BaseApplication
+
+from harken.management.base import HarkenCommand
+
+
+class WorkerSupervisor:
+    """Keeps one ``harken worker`` process alive next to the web server, restarting it if it dies."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        """Start the worker and a thread that restarts it (with a pause) whenever it exits."""
+        self._spawn()
+        threading.Thread(target=self._watch, name="worker-supervisor", daemon=True).start()
+
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "harken.cli", "worker"])
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(2):
+            if self.process is not None and self.process.poll() is not None:
+                print(f"harken: task worker exited ({self.process.returncode}); restarting", file=sys.stderr)
+                time.sleep(3)
+                if not self.stopping.is_set():
+                    self._spawn()
+
+    def stop(self) -> None:
+        """Ask the worker to finish its current task and exit."""
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class HarkenServer(BaseApplication):
+    """Gunicorn configured in code, serving Harken's WSGI application."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from harken.wsgi import application
+
+        return application
+
+
+class Command(HarkenCommand):
+    help = (
+        "Run Harken: a production web server (gunicorn, threaded workers) and a background task worker "
+        "in one command. Stop it with Ctrl+C. Behind a proxy, set BASE_URL and ALLOWED_HOSTS."
+    )
+
+    requires_system_checks = []
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1; 0.0.0.0 for all)."
+        )
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on (default 8000).")
+        parser.add_argument("--processes", type=int, default=2, help="Web server processes (default 2).")
+        parser.add_argument("--threads", type=int, default=4, help="Threads per web process (default 4).")
+        parser.add_argument("--no-worker", action="store_true", help="Do not start a task worker alongside.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 < options["port"] < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, got {options['port']}.")
+        if options["processes"] < 1 or options["threads"] < 1:
+            raise CommandError("--processes and --threads must be at least 1.")
+        self._check_migrations()
+        supervisor = WorkerSupervisor()
+        bind = f"{options['host']}:{options['port']}"
+        server_options = {
+            "bind": bind,
+            "workers": options["processes"],
+            "worker_class": "gthread",
+            "threads": options["threads"],
+            "accesslog": "-",
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "when_ready": lambda server: self._ready(server, supervisor, start_worker=not options["no_worker"]),
+            "on_exit": lambda server: supervisor.stop(),
+        }
+        HarkenServer(server_options).run()
+
+    def _ready(self, server: Any, supervisor: WorkerSupervisor, start_worker: bool) -> None:
+        if start_worker:
+            supervisor.start()
+        worker_note = "with a task worker" if start_worker else "without a task worker"
+        print(
+            f"Harken is running on http://{server.address[0][0]}:{server.address[0][1]} ({worker_note}). "
+            f"Public URL: {settings.BASE_URL}. Press Ctrl+C to stop.",
+            flush=True,
+        )
+
+    def _check_migrations(self) -> None:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            raise CommandError(f"The database needs {len(pending)} migration(s); run 'harken migrate' first.")
