@@ -62,6 +62,9 @@ class HarkenServer(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn ≥ 27 opens a control socket in $HOME; two Harken servers on one host would collide.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         from harken.wsgi import application
