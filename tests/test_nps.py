@@ -11,15 +11,21 @@ from hypothesis import strategies as st
 from harken.analytics import nps
 from harken.analytics.nps import Category, Counts
 
-counts_strategy = st.builds(
-    Counts, st.integers(0, 5000), st.integers(0, 5000), st.integers(0, 5000)
-).filter(lambda counts: counts.n > 0)
+counts_strategy = st.builds(Counts, st.integers(0, 5000), st.integers(0, 5000), st.integers(0, 5000)).filter(
+    lambda counts: counts.n > 0
+)
 
 
 @pytest.mark.parametrize(
     ("score", "category"),
-    [(0, Category.DETRACTOR), (6, Category.DETRACTOR), (7, Category.PASSIVE), (8, Category.PASSIVE),
-     (9, Category.PROMOTER), (10, Category.PROMOTER)],
+    [
+        (0, Category.DETRACTOR),
+        (6, Category.DETRACTOR),
+        (7, Category.PASSIVE),
+        (8, Category.PASSIVE),
+        (9, Category.PROMOTER),
+        (10, Category.PROMOTER),
+    ],
 )
 def test_it_classifies_scores_at_the_bucket_edges(score: int, category: Category) -> None:
     assert nps.classify(score) == category

@@ -82,7 +82,13 @@ def test_database_urls() -> None:
 def test_email_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMAIL_TEST", "smtp://mailer:secret@mail.example:587?tls=1")
     smtp = env.email("EMAIL_TEST", "console:")
-    assert (smtp.host, smtp.port, smtp.user, smtp.password, smtp.use_tls) == ("mail.example", 587, "mailer", "secret", True)
+    assert (smtp.host, smtp.port, smtp.user, smtp.password, smtp.use_tls) == (
+        "mail.example",
+        587,
+        "mailer",
+        "secret",
+        True,
+    )
     monkeypatch.setenv("EMAIL_TEST", "smtps://mail.example")
     assert env.email("EMAIL_TEST", "console:").port == 465
     monkeypatch.setenv("EMAIL_TEST", "smtp://")
@@ -102,8 +108,11 @@ def test_secrets_can_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_allowed_hosts_follow_base_url(tmp_path: Path) -> None:
     result = run_harken(
-        "shell", "-c", "from django.conf import settings; print(settings.ALLOWED_HOSTS)",
-        extra_env={"BASE_URL": "https://nps.example.com/"}, data_dir=tmp_path,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.ALLOWED_HOSTS)",
+        extra_env={"BASE_URL": "https://nps.example.com/"},
+        data_dir=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "['nps.example.com', '127.0.0.1', 'localhost']"
