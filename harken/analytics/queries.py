@@ -23,7 +23,7 @@ from harken.analytics.nps import DETRACTOR_MAX, PASSIVE_MAX, Counts, Summary, su
 from harken.collect.models import Response
 from harken.distribution.models import Channel
 from harken.org.models import Unit
-from harken.org.scoping import root_units, scope_to_user
+from harken.org.scoping import root_units, scope_to_user, visible_units
 from harken.surveys.models import Survey, Touchpoint
 
 TIME_BUCKETS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
@@ -239,5 +239,12 @@ def _base_units(filters: Filters, user: AbstractBaseUser | AnonymousUser | None)
             return sorted(roots, key=lambda unit: unit.name)
         parent = roots[0]
     assert parent is not None
-    children = list(parent.children.order_by("name"))
-    return children or [parent]
+    children = parent.children.order_by("name")
+    if user is None:
+        return list(children) or [parent]
+    # A unit the viewer may not see is not even named (scoping in the query, DESIGN.md §6).
+    visible = visible_units(user)
+    shown = list(children.filter(pk__in=visible.values("pk")))
+    if shown:
+        return shown
+    return [parent] if visible.filter(pk=parent.pk).exists() else []
