@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 
-from harken.collect.models import Response
+from harken.collect.links import absolute
+from harken.collect.models import Response, Widget
 
 
 @admin.register(Response)
@@ -17,3 +19,17 @@ class ResponseAdmin(admin.ModelAdmin):
     @admin.display(description="Comment")
     def short_comment(self, obj: Response) -> str:
         return obj.comment[:80] + ("…" if len(obj.comment) > 80 else "")
+
+
+@admin.register(Widget)
+class WidgetAdmin(admin.ModelAdmin):
+    list_display = ["name", "survey", "unit", "is_active", "sample_percent", "snooze_days"]
+    list_filter = ["is_active", "survey"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["key", "snippet"]
+
+    @admin.display(description="Embed code")
+    def snippet(self, obj: Widget) -> str:
+        if not obj.pk:
+            return "Save the widget to get its embed code."
+        return f'<script src="{absolute(static("collect/widget.js"))}" data-survey="{obj.key}" async></script>'

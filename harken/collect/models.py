@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
@@ -49,6 +54,12 @@ class Response(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.LINK)
     language = models.CharField(max_length=8, default="en")
     external_id = models.CharField(max_length=120, blank=True, help_text="Id in the system it was imported from.")
+    submission_key = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Random id of an anonymous or widget submission, so a resent answer updates this response.",
+    )
     submitted_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -62,6 +73,11 @@ class Response(models.Model):
             models.UniqueConstraint(
                 fields=["survey", "external_id"], condition=~Q(external_id=""), name="response_unique_external_id"
             ),
+            models.UniqueConstraint(
+                fields=["survey", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="response_unique_submission_key",
+            ),
         ]
         indexes = [
             # Covers the common dashboard shape: a period, then units/touchpoints, counting scores.
@@ -72,3 +88,83 @@ class Response(models.Model):
     def __str__(self) -> str:
         score = "no score" if self.score is None else f"{self.score}/10"
         return f"{score} — {self.survey} ({self.submitted_at:%Y-%m-%d})"
+
+
+def new_widget_key() -> str:
+    """The public id of a widget, written into the host page's snippet (not a secret)."""
+    return secrets.token_urlsafe(12)
+
+
+class Widget(models.Model):
+    """An NPS prompt shown on a website or in an app, with its display rules.
+
+    Responses through it belong to ``unit``.  Only pages on ``allowed_origins`` may post to it (CORS).
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="widgets")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="widgets")
+    name = models.CharField(max_length=100, help_text="e.g. 'Web shop' or 'Mobile app'.")
+    key = models.CharField(max_length=32, unique=True, default=new_widget_key, editable=False)
+    allowed_origins = models.TextField(
+        help_text="Origins of the pages that embed the widget, one a line, e.g. https://shop.example.com"
+    )
+    delay_seconds = models.PositiveSmallIntegerField(default=5, validators=[MaxValueValidator(3600)])
+    pages = models.TextField(
+        blank=True, help_text="URL paths to show it on, one a line; * matches anything. Empty: every page."
+    )
+    returning_visitors_only = models.BooleanField(default=False)
+    snooze_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Do not show it again to the same visitor for this many days."
+    )
+    sample_percent = models.PositiveSmallIntegerField(
+        default=100, validators=[MinValueValidator(0), MaxValueValidator(100)], help_text="Share of visitors asked."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.survey})"
+
+    def origins(self) -> list[str]:
+        """The allowed origins, normalised (scheme://host[:port], lower case, no trailing slash)."""
+        return [line.strip().rstrip("/").lower() for line in self.allowed_origins.splitlines() if line.strip()]
+
+    def page_patterns(self) -> list[str]:
+        """The page path patterns, or an empty list for every page."""
+        return [line.strip() for line in self.pages.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        """Each origin must be a bare http(s) origin: no path, query or wildcard."""
+        for origin in self.origins():
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or "*" in origin:
+                raise ValidationError({"allowed_origins": f"{origin!r} is not an origin like https://shop.example.com"})
+
+
+class WidgetDisplay(models.Model):
+    """How often a widget was shown and dismissed on one day, for response rates."""
+
+    widget = models.ForeignKey(Widget, on_delete=models.CASCADE, related_name="displays")
+    day = models.DateField()
+    shown = models.PositiveIntegerField(default=0)
+    dismissed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["widget", "day"], name="widget_display_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.widget}: {self.day} shown {self.shown}, dismissed {self.dismissed}"
+
+
+class RateLimit(models.Model):
+    """A fixed-window request counter for one key (``answer:ip:203.0.113.9``), shared by every process."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_start = models.BigIntegerField(db_index=True, help_text="Start of the window, in seconds since the epoch.")
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} since {self.window_start}"

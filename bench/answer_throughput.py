@@ -1,0 +1,219 @@
+"""Throughput of the public answer endpoint (the widget's ``POST /w/<key>/answer``), with nothing lost.
+
+    .venv/bin/python bench/answer_throughput.py [--seconds 30] [--connections 32] [--processes 2] [--threads 4]
+
+What it does: makes a fresh data directory with an SQLite database, runs ``harken migrate``, creates a unit, a
+survey and a widget, starts ``harken serve --no-worker`` (gunicorn gthread, production settings: DEBUG off,
+access log on), and drives it with Debian's ``wrk`` (``apt-get install wrk``) for the given time.  Every
+request carries a new submission id, so each accepted request must become exactly one stored response.  It
+then counts the responses in the database and prints both numbers; the run fails (exit 1) if any request was
+refused or failed, or if stored != accepted.
+
+The per-address rate limit is raised for the run (``HARKEN_RATE_LIMIT_PER_IP``), because all load comes from
+one address; the limiter itself still runs — one upsert per request — so its cost is in the figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HARKEN = ROOT / ".venv" / "bin" / "harken"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+ORIGIN = "https://shop.example.com"
+
+LUA = textwrap.dedent(
+    """
+    -- Globals (not locals), so that done() can read each thread's counts with thread:get().
+    counter = 0
+    accepted = 0
+    refused = 0
+    statuses = {}
+    local threads = {}
+    local thread_id = 0
+
+    function setup(thread)
+      thread_id = thread_id + 1
+      thread:set("id", thread_id)
+      table.insert(threads, thread)
+    end
+
+    function init(args)
+      wrk.method = "POST"
+      wrk.headers["Origin"] = "%(origin)s"
+      wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
+    end
+
+    function request()
+      counter = counter + 1
+      local body = string.format('{"submission":"bench%%03d%%016d","score":%%d}', id, counter, counter %% 11)
+      return wrk.format(nil, nil, nil, body)
+    end
+
+    function response(status, headers, body)
+      if status == 200 then accepted = accepted + 1 else
+        refused = refused + 1
+        if refused <= 3 then io.write(string.format("refused: %%d %%s\\n", status, body)) end
+      end
+    end
+
+    function done(summary, latency, requests)
+      local total_accepted, total_refused, total_sent = 0, 0, 0
+      for _, thread in ipairs(threads) do
+        total_accepted = total_accepted + thread:get("accepted")
+        total_refused = total_refused + thread:get("refused")
+        total_sent = total_sent + thread:get("counter")
+      end
+      io.write(string.format("RESULT sent=%%d accepted=%%d refused=%%d socket_errors=%%d\\n", total_sent,
+        total_accepted, total_refused,
+        summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    end
+    """
+)
+
+SETUP = textwrap.dedent(
+    """
+    import django, json
+    django.setup()
+    from harken.collect.models import Widget
+    from harken.org.models import Unit
+    from harken.surveys.models import Survey
+    unit = Unit.objects.create(name="Bench store")
+    survey = Survey.objects.create(name="Bench survey", slug="bench")
+    widget = Widget.objects.create(survey=survey, unit=unit, name="Bench", allowed_origins="%s")
+    print(json.dumps({"key": widget.key}))
+    """
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer {url} within {timeout} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn process")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+
+    data = Path(tempfile.mkdtemp(prefix="harken-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "HARKEN_DATA_DIR": str(data),
+        "DEBUG": "false",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "HARKEN_RATE_LIMIT_PER_IP": "1000000000",
+        "DJANGO_SETTINGS_MODULE": "harken.settings",
+        "LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([str(HARKEN), "migrate", "-v", "0"], env=env, check=True)
+    made = subprocess.run([str(PYTHON), "-c", SETUP % ORIGIN], env=env, check=True, capture_output=True, text=True)
+    key = json.loads(made.stdout.strip().splitlines()[-1])["key"]
+    script = data / "answer.lua"
+    script.write_text(LUA % {"origin": ORIGIN})
+
+    server = subprocess.Popen(
+        [
+            str(HARKEN),
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+            "--processes",
+            str(args.processes),
+            "--threads",
+            str(args.threads),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/w/{key}/config")
+        url = f"http://127.0.0.1:{port}/w/{key}/answer"
+        command = [
+            "wrk",
+            "-t",
+            str(args.wrk_threads),
+            "-c",
+            str(args.connections),
+            "-d",
+            f"{args.seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ]
+        print("$", " ".join(command), flush=True)
+        run = subprocess.run(command, capture_output=True, text=True, check=False)
+        print(run.stdout, run.stderr)
+        if run.returncode != 0:
+            raise SystemExit(f"wrk failed ({run.returncode})")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    result = next(line for line in run.stdout.splitlines() if line.startswith("RESULT"))
+    numbers = dict(part.split("=") for part in result.split()[1:])
+    accepted, refused, errors = int(numbers["accepted"]), int(numbers["refused"]), int(numbers["socket_errors"])
+    sent = int(numbers["sent"])
+    with sqlite3.connect(data / "harken.sqlite3") as db:
+        stored = db.execute("SELECT count(*) FROM collect_response WHERE channel = 'widget'").fetchone()[0]
+        distinct = db.execute("SELECT count(DISTINCT submission_key) FROM collect_response").fetchone()[0]
+    per_second = accepted / args.seconds
+    # wrk stops counting at the deadline while up to one request per connection is still in flight; the server
+    # finishes those, so stored may exceed accepted by at most the number of connections, never fall below it.
+    in_flight = sent - accepted - refused
+    print(
+        f"sent {sent}; accepted {accepted} in {args.seconds} s = {per_second:,.0f} answers/s; refused {refused}; "
+        f"socket errors {errors}; stored {stored} (distinct submissions {distinct}); "
+        f"in flight at the deadline {in_flight}; lost {max(accepted - stored, 0)}"
+    )
+    if not args.keep:
+        shutil.rmtree(data, ignore_errors=True)
+    ok = (
+        refused == 0
+        and errors == 0
+        and distinct == stored
+        and accepted <= stored <= sent
+        and in_flight <= 2 * args.connections
+    )
+    print("OK: nothing refused, nothing lost" if ok else "FAILED: see the numbers above")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
