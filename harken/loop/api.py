@@ -1,0 +1,138 @@
+"""Cases in the REST API: list and read what you may see; change status or add a note with ``write``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+
+from harken.api.auth import WRITE, user_of
+from harken.api.errors import ApiError, field_error, not_found
+from harken.api.pagination import PageParams, paginate
+from harken.loop import cases
+from harken.loop.effects import action_effect
+from harken.loop.metrics import LoopMetrics, loop_metrics
+from harken.loop.models import Action, Case, CaseEvent
+from harken.loop.schemas import ActionEffectOut, CaseChangeIn, CaseDetailOut, CasePage, LoopMetricsOut
+from harken.org.scoping import visible_units
+
+router = Router(tags=["cases"])
+
+
+def _out(case: Case, with_events: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        field: getattr(case, field)
+        for field in (
+            "id",
+            "title",
+            "response_id",
+            "unit_id",
+            "status",
+            "priority",
+            "opened_at",
+            "due_at",
+            "first_contact_at",
+            "resolved_at",
+            "closed_at",
+            "escalation_level",
+            "root_cause",
+            "outcome",
+        )
+    }
+    data["owner"] = case.owner.get_username() if case.owner else None
+    if with_events:
+        data["events"] = [_event(event) for event in case.events.select_related("actor")]
+    return data
+
+
+def _event(event: CaseEvent) -> dict[str, Any]:
+    actor = event.actor.get_username() if event.actor else None
+    return {"kind": event.kind, "actor": actor, "text": event.text, "created_at": event.created_at}
+
+
+@router.get("/cases", response=CasePage, summary="Cases you may see")
+def list_cases(request: HttpRequest, page: Query[PageParams], status: str | None = None) -> dict[str, Any]:
+    queryset = cases.visible_cases(user_of(request))
+    if status:
+        queryset = queryset.filter(status=status)
+    items, cursor = paginate(queryset, page)
+    return {"items": [_out(case) for case in items], "next_cursor": cursor}
+
+
+@router.get("/cases/metrics", response=list[LoopMetricsOut], summary="Close-the-loop metrics per unit or month")
+def case_metrics(
+    request: HttpRequest, group: Literal["unit", "month"] = "unit", since: dt.date | None = None
+) -> list[dict[str, Any]]:
+    queryset = cases.visible_cases(user_of(request))
+    if since is not None:
+        queryset = queryset.filter(opened_at__date__gte=since)
+    return [_metrics_out(row, group) for row in loop_metrics(queryset, group)]
+
+
+def _metrics_out(row: LoopMetrics, group: str) -> dict[str, Any]:
+    data = {name: getattr(row, name) for name in LoopMetricsOut.model_fields if name != "group"}
+    data["group"] = f"{row.group:%Y-%m}" if group == "month" else str(row.group)
+    return data
+
+
+@router.get("/cases/{case_id}", response=CaseDetailOut, summary="One case with its history")
+def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    case = cases.visible_cases(user_of(request)).filter(pk=case_id).first()
+    if case is None:
+        raise not_found("case")
+    return _out(case, with_events=True)
+
+
+@router.patch("/cases/{case_id}", response=CaseDetailOut, auth=WRITE, summary="Change a case's status or add a note")
+def change_case(request: HttpRequest, case_id: int, payload: CaseChangeIn) -> dict[str, Any]:
+    user = user_of(request)
+    case = cases.visible_cases(user).filter(pk=case_id).first()
+    if case is None:
+        raise not_found("case")
+    if not cases.can_work(user, case):
+        raise ApiError(403, "You may read this case but not change it.")
+    try:
+        if payload.status:
+            cases.check_status_change(case, payload.status, payload.root_cause, payload.outcome)
+        note = cases.check_note(payload.note) if payload.note.strip() else ""
+    except cases.CaseError as error:
+        raise field_error("status" if payload.status else "note", str(error)) from error
+    if payload.status:
+        cases.do_change_status(
+            case, payload.status, user, root_cause=payload.root_cause, outcome=payload.outcome, note=note
+        )
+    elif note:
+        cases.do_add_note(case, user, note)
+    return _out(case, with_events=True)
+
+
+@router.get("/actions/{action_id}/effect", response=ActionEffectOut, summary="NPS before and after an action")
+def get_action_effect(request: HttpRequest, action_id: int) -> dict[str, Any]:
+    user = user_of(request)
+    visible = visible_units(user).values("pk")
+    action = Action.objects.filter(pk=action_id, units__in=visible).distinct().first()
+    if action is None:
+        raise not_found("action")
+    effect = action_effect(action, timezone.localdate())
+    result = effect.comparison
+    return {
+        "action_id": action.pk,
+        "name": action.name,
+        "state": action.state,
+        "started_on": action.started_on,
+        "before_start": effect.before_start,
+        "before_end": effect.before_end,
+        "after_start": effect.after_start,
+        "after_end": effect.after_end,
+        "before_n": effect.before.n,
+        "after_n": effect.after.n,
+        "nps_before": result.before if result else None,
+        "nps_after": result.after if result else None,
+        "difference": result.difference if result else None,
+        "p_value": result.p_value if result else None,
+        "significant": bool(result and result.significant),
+        "direction": result.direction if result else None,
+    }

@@ -1,0 +1,81 @@
+"""API schemas of cases: separate In and Out models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class CaseEventOut(Schema):
+    kind: str
+    actor: str | None = Field(None, description="Username, or null for Harken itself.")
+    text: str
+    created_at: dt.datetime
+
+
+class CaseOut(Schema):
+    id: int
+    title: str
+    response_id: int
+    unit_id: int
+    owner: str | None = Field(None, description="Username of the owner.")
+    status: str
+    priority: int
+    opened_at: dt.datetime
+    due_at: dt.datetime | None
+    first_contact_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    escalation_level: int
+    root_cause: str
+    outcome: str
+
+
+class CaseDetailOut(CaseOut):
+    events: list[CaseEventOut]
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class CaseChangeIn(Schema):
+    status: str | None = Field(None, description="new, in_progress, waiting, resolved or closed.")
+    root_cause: str = Field("", description="Required (here or already on the case) to close.")
+    outcome: str = Field("", description="Required (here or already on the case) to close.")
+    note: str = Field("", max_length=5000)
+
+
+class LoopMetricsOut(Schema):
+    group: str = Field(description="A unit id, or a month as YYYY-MM.")
+    cases: int
+    detractor_cases: int
+    contacted_within_sla: int
+    share_contacted_within_sla: float | None = Field(description="Detractor cases contacted before their due time.")
+    median_hours_to_first_contact: float | None
+    median_hours_to_close: float | None
+    closed: int
+    resurveyed: int = Field(description="Closed cases whose customer answered again afterwards.")
+    recovered: int = Field(description="Of those, customers who moved up a category.")
+    recovery_rate: float | None
+
+
+class ActionEffectOut(Schema):
+    action_id: int
+    name: str
+    state: str
+    started_on: dt.date
+    before_start: dt.date
+    before_end: dt.date
+    after_start: dt.date
+    after_end: dt.date
+    before_n: int
+    after_n: int
+    nps_before: float | None
+    nps_after: float | None
+    difference: float | None
+    p_value: float | None
+    significant: bool
+    direction: str | None = Field(description="up, down or flat, whatever the significance.")
