@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from harken.api.keys import do_create_key
-from harken.contacts.models import Contact
+from harken.contacts.models import Consent, Contact
 from harken.surveys.models import Question
 
 
@@ -162,6 +162,12 @@ def test_contacts_and_invitations_are_created_and_scoped(api, org):
     )
     assert invitation.status_code == 201 and invitation.json()["status"] == "scheduled"
     assert "token" not in invitation.json()
+    # The API follows the consent and fatigue rules too: an unsubscribed customer is not invited.
+    Contact.objects.filter(pk=contact_id).update(email_consent=Consent.UNSUBSCRIBED)
+    again = manager.post(
+        "/invitations", {"survey_id": org.survey.pk, "contact_id": contact_id, "unit_id": org.north_1.pk}
+    )
+    assert again.status_code == 201 and again.json()["status"] == "suppressed"
     outsider = api("outsider", "read")
     assert outsider.get(f"/contacts/{contact_id}").status_code == 404
     assert outsider.get("/invitations").json()["items"] == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.db import models
 
 from harken.contacts.models import Contact
+from harken.distribution.fatigue import Reason
 from harken.org.models import Employee, Unit
 from harken.surveys.models import Survey, Touchpoint
 
@@ -47,6 +49,9 @@ class Invitation(models.Model):
     touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     employee = models.ForeignKey(Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     context = models.JSONField(default=dict, blank=True, help_text="Order id, ticket id … from the triggering event.")
+    event_id = models.CharField(
+        max_length=120, blank=True, help_text="Id of the touchpoint event that triggered it; one invitation per event."
+    )
     language = models.CharField(max_length=8, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
     scheduled_at = models.DateTimeField(db_index=True)
@@ -62,6 +67,91 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-scheduled_at"]
         indexes = [models.Index(fields=["sent_at", "unit"], name="invitation_sent_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], condition=~models.Q(event_id=""), name="invitation_unique_event"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey} → {self.contact} ({self.get_channel_display()})"
+
+
+class FatigueRule(models.Model):
+    """Contacts with ``attribute`` = ``value`` are asked at most once per ``days`` (e.g. enterprise: 90 days)."""
+
+    attribute = models.CharField(max_length=100, help_text="A contact attribute, e.g. segment.")
+    value = models.CharField(max_length=200, help_text="Its value, compared case-insensitively, e.g. enterprise.")
+    days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["attribute", "value"]
+        constraints = [models.UniqueConstraint(fields=["attribute", "value"], name="fatigue_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.attribute} = {self.value}: {self.days} days"
+
+
+class EligibilityEntry(models.Model):
+    """The per-contact eligibility ledger: a send that was skipped, why, and when the contact is eligible again."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="eligibility")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    next_eligible_at = models.DateTimeField(null=True, blank=True, help_text="Empty: not until consent changes.")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name_plural = "eligibility entries"
+
+    def __str__(self) -> str:
+        return f"{self.contact}: {self.get_reason_display()} ({self.decided_at:%Y-%m-%d})"
+
+
+class JourneyTrigger(models.Model):
+    """When a touchpoint event arrives (order delivered, ticket closed), send ``survey`` after ``delay_minutes``."""
+
+    touchpoint = models.OneToOneField(Touchpoint, on_delete=models.CASCADE, related_name="trigger")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="triggers")
+    delay_minutes = models.PositiveIntegerField(default=60, help_text="Wait this long after the event.")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["touchpoint"]
+
+    def __str__(self) -> str:
+        return f"{self.touchpoint} → {self.survey} after {self.delay_minutes} min"
+
+
+class Wave(models.Model):
+    """A relationship survey sent on a schedule to a selection of contacts (schedules are data: ``next_run_at``).
+
+    Each run selects the active contacts under ``unit`` whose attributes match ``attribute_filter``
+    (``{"segment": "enterprise"}``), keeps ``sample_percent`` of them, and spreads their invitations evenly
+    over ``spread_days``, each inside the daytime window of the contact's own time zone.
+    """
+
+    name = models.CharField(max_length=200)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="waves")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Empty: every unit."
+    )
+    attribute_filter = models.JSONField(default=dict, blank=True, help_text='e.g. {"plan": "gold"}')
+    every_days = models.PositiveSmallIntegerField(default=91, help_text="91 for quarterly, 30 for monthly …")
+    sample_percent = models.PositiveSmallIntegerField(default=100)
+    spread_days = models.PositiveSmallIntegerField(default=0, help_text="0: all at once.")
+    window_start = models.TimeField(default=dt.time(9), help_text="Send only from this local time …")
+    window_end = models.TimeField(default=dt.time(18), help_text="… until this local time.")
+    next_run_at = models.DateTimeField(db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["next_run_at"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,6 +25,7 @@ from harken.api.schemas import (
 from harken.api.types import Id
 from harken.contacts.models import Contact
 from harken.distribution.models import Invitation
+from harken.distribution.sending import do_queue_invitation
 from harken.org.models import Unit
 from harken.org.scoping import scope_to_user
 from harken.surveys.models import Survey, Touchpoint
@@ -173,14 +174,18 @@ def create_invitation(request: HttpRequest, payload: InvitationIn) -> Status[Inv
     touchpoint_id = payload.touchpoint_id or survey.touchpoint_id
     if payload.touchpoint_id is not None and not Touchpoint.objects.filter(pk=payload.touchpoint_id).exists():
         raise field_error("touchpoint_id", f"No touchpoint {payload.touchpoint_id}.")
-    invitation = Invitation.objects.create(
-        survey=survey,
-        contact=contact,
-        unit=unit,
+    # The same path as every other invitation: fatigue and consent rules, quiet hours, the send task.
+    invitation = do_queue_invitation(
+        survey,
+        contact,
+        unit,
         channel=payload.channel,
-        touchpoint_id=touchpoint_id,
+        touchpoint=Touchpoint.objects.filter(pk=touchpoint_id).first(),
         context=payload.context,
-        language=payload.language or contact.language,
-        scheduled_at=payload.scheduled_at or timezone.now(),
+        when=payload.scheduled_at,
     )
+    assert invitation is not None  # None only for a repeated event id, and this endpoint takes none
+    if payload.language and payload.language != invitation.language:
+        Invitation.objects.filter(pk=invitation.pk).update(language=payload.language)
+        invitation.language = payload.language
     return Status(201, invitation)
