@@ -49,6 +49,7 @@ demo: install
 	@has_data=$$($(BIN)/harken shell -v 0 -c 'from harken.org.models import Unit; print(Unit.objects.exists())'); \
 	if [ "$$has_data" = "True" ]; then \
 	  echo "The database in $(HARKEN_DATA_DIR) already has data: not loading the demo again (delete that directory to start over)."; \
+	  echo "Open http://127.0.0.1:8000 and log in as admin, analyst, manager or frontline with the password harken-demo."; \
 	else \
 	  $(BIN)/harken demo; \
 	fi
