@@ -180,7 +180,7 @@ def create_invitation(request: HttpRequest, payload: InvitationIn) -> Status[Inv
         contact,
         unit,
         channel=payload.channel,
-        touchpoint=Touchpoint.objects.filter(pk=touchpoint_id).first(),
+        touchpoint=Touchpoint.objects.filter(pk=touchpoint_id).first() if touchpoint_id else None,
         context=payload.context,
         when=payload.scheduled_at,
     )
