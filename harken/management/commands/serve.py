@@ -36,9 +36,10 @@ class WorkerSupervisor:
     def _watch(self) -> None:
         while not self.stopping.wait(2):
             if self.process is not None and self.process.poll() is not None:
-                print(f"harken: task worker exited ({self.process.returncode}); restarting", file=sys.stderr)
+                # Ctrl+C reaches the worker too; wait a moment so a shutdown is not mistaken for a crash.
                 time.sleep(3)
                 if not self.stopping.is_set():
+                    print(f"harken: task worker exited ({self.process.returncode}); restarting", file=sys.stderr)
                     self._spawn()
 
     def stop(self) -> None:
