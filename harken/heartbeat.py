@@ -42,8 +42,9 @@ def heartbeats() -> list[Any]:
     """Every heartbeat task of the installation."""
     from harken.distribution.tasks import tick
     from harken.loop.tasks import loop_tick
+    from harken.text.tasks import text_tick
 
-    return [tick, loop_tick]
+    return [tick, loop_tick, text_tick]
 
 
 def ensure_all() -> int:

@@ -1,0 +1,1 @@
+"""Understanding comments: sentiment, the theme taxonomy, tagging, and theme impact on NPS."""
