@@ -12,6 +12,11 @@ COMMANDS = {
     "demo": "Load the demo company (units, surveys, ~100k responses) into the configured database.",
     "createadmin": "Create an administrator who can log in and manage everything.",
     "nps": "Print NPS with n and its 95% interval, overall or per unit, touchpoint, month …",
+    "import": "Import responses exported from Qualtrics, SurveyMonkey, Typeform, Google Forms, Delighted …",
+    "export": "Export responses or answers as CSV, XLSX or Parquet; --incremental for a data warehouse.",
+    "economics": "Churn, renewal and revenue by NPS category, and the value of moving customers up a category.",
+    "apikey": "Create, list and revoke personal API keys for /api/v1/.",
+    "themes": "Load the default comment theme taxonomy; analyse (backfill) comment sentiment and themes.",
 }
 
 USAGE = """usage: harken COMMAND [options]

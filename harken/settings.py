@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from harken.lib import env
 
@@ -28,6 +31,37 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The minimum number of responses before a unit is ranked on leaderboards (DESIGN.md §4).
 MIN_SAMPLE = env.envint("HARKEN_MIN_SAMPLE", 30, minimum=1)
 CONFIDENCE = env.envint("HARKEN_CONFIDENCE", 95, minimum=50, maximum=99) / 100
+# Dashboards fetch their panels again this often, so new responses appear without a reload.
+DASHBOARD_REFRESH_SECONDS = env.envint("HARKEN_DASHBOARD_REFRESH_SECONDS", 10, minimum=1)
+
+# Public survey endpoints (harken/collect): requests per minute per client address and per survey link, counted
+# in the database so every process shares them; behind a reverse proxy the client address is the last
+# X-Forwarded-For entry.  Survey links in emails expire after SURVEY_LINK_MAX_AGE_DAYS.
+RATE_LIMIT_PER_IP = env.envint("HARKEN_RATE_LIMIT_PER_IP", 120, minimum=1)
+RATE_LIMIT_PER_TOKEN = env.envint("HARKEN_RATE_LIMIT_PER_TOKEN", 30, minimum=1)
+BEHIND_PROXY = env.envbool("HARKEN_BEHIND_PROXY", False)
+SURVEY_LINK_MAX_AGE_DAYS = env.envint("HARKEN_SURVEY_LINK_DAYS", 120, minimum=1)
+CSRF_FAILURE_VIEW = "harken.collect.views.csrf_failure"  # a friendly page for survey forms left open too long
+
+# Sending invitations (harken/distribution): no contact is asked more than once per FATIGUE_DAYS across all
+# surveys unless a survey or a per-attribute rule says otherwise; temporary SMTP failures are retried
+# EMAIL_MAX_ATTEMPTS times, waiting EMAIL_RETRY_SECONDS, then twice as long each time; nothing is sent in
+# the contact's quiet hours (their own time zone).
+FATIGUE_DAYS = env.envint("HARKEN_FATIGUE_DAYS", 30, minimum=0)
+EMAIL_MAX_ATTEMPTS = env.envint("HARKEN_EMAIL_MAX_ATTEMPTS", 6, minimum=1)
+EMAIL_RETRY_SECONDS = env.envint("HARKEN_EMAIL_RETRY_SECONDS", 60, minimum=1)
+SMS_URL = env.envstr("HARKEN_SMS_URL", "").strip()
+if SMS_URL and urlsplit(SMS_URL).scheme not in ("twilio", "twilio+http"):
+    raise ImproperlyConfigured("HARKEN_SMS_URL: expected twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/?from=NUMBER")
+QUIET_HOURS = env.envstr("HARKEN_QUIET_HOURS", "21:00-08:00").strip().lower()
+if not re.fullmatch(r"off|(([01]?\d|2[0-3]):[0-5]\d)-(([01]?\d|2[0-3]):[0-5]\d)", QUIET_HOURS):
+    raise ImproperlyConfigured(f"HARKEN_QUIET_HOURS: expected a span like 21:00-08:00 or off, got {QUIET_HOURS!r}")
+
+# Outgoing webhooks (harken/integrations/webhooks): a failed delivery is retried WEBHOOK_MAX_ATTEMPTS times in all,
+# waiting WEBHOOK_RETRY_SECONDS, then twice as long each time (capped at 6 hours): the defaults cover ~38 hours.
+WEBHOOK_MAX_ATTEMPTS = env.envint("HARKEN_WEBHOOK_MAX_ATTEMPTS", 15, minimum=1)
+WEBHOOK_RETRY_SECONDS = env.envint("HARKEN_WEBHOOK_RETRY_SECONDS", 30, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env.envint("HARKEN_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -38,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "ninja",  # serves the API docs page with its own static files (no CDN; the CSP allows only our origin)
     "django_tasks",
     "django_tasks_db",
     "harken",  # the project package itself, for its templates, static files and `harken` commands
@@ -48,6 +83,13 @@ INSTALLED_APPS = [
     "harken.collect",
     "harken.analytics",
     "harken.dashboards",
+    "harken.api",
+    "harken.io",
+    "harken.integrations",
+    "harken.loop",
+    "harken.integrations.webhooks",
+    "harken.demo",
+    "harken.text",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +129,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database("DATABASE_URL", DATA_DIR / "harken.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Keep each thread's SQLite connection open: opening one runs the PRAGMAs, and closing the last one of a
+    # WAL database checkpoints it, which cost ~7 ms of every request (bench/answer_throughput.py).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -12,6 +12,11 @@ admin.site.site_title = "Harken"
 
 urlpatterns = [
     path("", include("harken.dashboards.urls")),
+    path("", include("harken.collect.urls")),  # public survey pages (s/, a/, k/, w/) and collect/ for staff
+    path("", include("harken.distribution.urls")),  # public: unsubscribe (u/), SMS short links (i/), sms/inbound
+    path("", include("harken.contacts.urls")),  # contacts/import/ and contacts/<id>/ for staff
+    path("", include("harken.text.urls")),  # themes/: comment themes, their impact on NPS, discovery
+    path("", include("harken.loop.urls")),  # cases/ inbox and case pages
     path(
         "login/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),

@@ -11,6 +11,7 @@ never 0 and never NaN — so "no data" cannot be mistaken for a neutral score.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class Summary:
         return self.counts.n
 
 
+@functools.lru_cache(maxsize=64)
 def z_value(confidence: float) -> float:
     """The two-sided normal quantile for a confidence level: 1.959964 for 0.95."""
     if not 0 < confidence < 1:

@@ -10,6 +10,7 @@ from harken.api import errors
 from harken.api.auth import READ
 from harken.api.routers import economics, exports, imports, keys, org, people, responses
 from harken.distribution import api as distribution_api
+from harken.loop import api as loop_api
 
 api = NinjaAPI(
     title="Harken API",
@@ -33,6 +34,7 @@ api.add_router("", exports.router)
 api.add_router("", imports.router)
 api.add_router("", keys.router)
 api.add_router("", distribution_api.router)
+api.add_router("", loop_api.router)
 
 
 class HealthOut(Schema):

@@ -6,4 +6,8 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("units/", views.units, name="units"),
+    path("my-unit/", views.my_unit, name="my_unit"),
+    path("goals/", views.goals, name="goals"),
+    path("export/<slug:panel>.<str:fmt>", views.export, name="export"),
 ]
