@@ -299,3 +299,22 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def run_worker(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """``run_worker()`` runs the real ``harken worker`` until the queue is empty, inside the test's transaction.
+
+    The worker closes "old" database connections before each task; inside a test's transaction that would
+    close the test's own connection (SQLite's in-memory database ignores it, PostgreSQL does not), so it is
+    kept open here — as Django's test client does for requests.
+    """
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        call_command("worker", batch=True, no_startup_delay=True, verbosity=0)
+
+    return run

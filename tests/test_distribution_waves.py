@@ -107,11 +107,9 @@ def test_a_stuck_claim_is_released_but_a_fresh_one_is_not(org: Any, customers: l
     assert sending.do_release_stuck() == 1
 
 
-def test_the_worker_runs_due_waves_from_the_heartbeat(org: Any, customers: list[Contact]) -> None:
-    from django.core.management import call_command
-
+def test_the_worker_runs_due_waves_from_the_heartbeat(org: Any, customers: list[Contact], run_worker: Any) -> None:
     wave(org, next_run_at=timezone.now() - dt.timedelta(minutes=1), window_start=dt.time(0), window_end=dt.time(0))
     heartbeat.ensure_running(tasks.tick)
-    call_command("worker", batch=True, no_startup_delay=True, verbosity=0)
+    run_worker()
     assert Invitation.objects.count() == 9
     assert heartbeat.ensure_running(tasks.tick) is False  # the heartbeat queued its next beat

@@ -308,20 +308,18 @@ def test_the_email_and_the_unsubscribe_page_read_well_on_a_phone_and_a_desktop(
 
 
 def test_the_worker_sends_queued_invitations_and_retries_once_smtp_is_back(
-    org: Any, survey: Any, smtp: Smtp, settings: Any, django_capture_on_commit_callbacks: Any
+    org: Any, survey: Any, smtp: Smtp, settings: Any, django_capture_on_commit_callbacks: Any, run_worker: Any
 ) -> None:
-    from django.core.management import call_command
-
     settings.EMAIL_RETRY_SECONDS = 1
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(3):
             sending.do_queue_invitation(survey, contact(org, f"w{n}@example.com"), org.north_2)
 
-    call_command("worker", batch=True, no_startup_delay=True, verbosity=0)  # SMTP is down: each task re-queues
+    run_worker()  # SMTP is down: each task re-queues
     assert set(Invitation.objects.values_list("status", "attempts")) == {(Invitation.Status.SCHEDULED, 1)}
 
     smtp.start()
     time.sleep(1.1)  # the retry tasks run after the one-second backoff
-    call_command("worker", batch=True, no_startup_delay=True, verbosity=0)
+    run_worker()
     assert sorted(str(m["To"]) for m in smtp.inbox.messages) == [f"w{n}@example.com" for n in range(3)]
     assert set(Invitation.objects.values_list("status", "attempts")) == {(Invitation.Status.SENT, 2)}

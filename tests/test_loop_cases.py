@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from harken.collect.answers import Respondent, do_record
@@ -45,7 +44,7 @@ def test_a_new_response_queues_its_alert_rules_once_the_answer_is_saved(
 
 
 def test_the_worker_opens_the_case_within_seconds_of_the_answer(
-    org: Any, detractor_rule: AlertRule, django_capture_on_commit_callbacks: Any
+    org: Any, detractor_rule: AlertRule, django_capture_on_commit_callbacks: Any, run_worker: Any
 ) -> None:
     respondent = Respondent(
         survey=org.survey, unit_id=org.north_1.pk, channel="link", language="en", submission_key="w" * 20
@@ -53,7 +52,7 @@ def test_the_worker_opens_the_case_within_seconds_of_the_answer(
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = do_record(respondent, score=1)
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run_worker()
     assert Case.objects.get().response == response
     assert time.monotonic() - started < 5
 
