@@ -120,9 +120,13 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), local_zone())
 
 
-def responses(filters: Filters, user: User = None) -> QuerySet[Response]:
-    """Scored responses matching ``filters``, limited to what ``user`` may see (all when user is None)."""
-    queryset = Response.objects.filter(score__isnull=False)
+def responses(filters: Filters, user: User = None, *, scored_only: bool = True) -> QuerySet[Response]:
+    """Responses matching ``filters``, limited to what ``user`` may see (all when user is None).
+
+    Counting needs scored responses only (the default); exports and lists pass ``scored_only=False`` to
+    include responses whose score was skipped.
+    """
+    queryset = Response.objects.filter(score__isnull=False) if scored_only else Response.objects.all()
     if user is not None:
         queryset = scope_to_user(queryset, user)
     if filters.start:
@@ -145,7 +149,7 @@ def responses(filters: Filters, user: User = None) -> QuerySet[Response]:
     for key, value in filters.attributes:
         queryset = queryset.filter(**{f"contact__attributes__{key}": value})
     if filters.latest_per_customer:
-        later = responses(replace(filters, latest_per_customer=False), user).filter(
+        later = responses(replace(filters, latest_per_customer=False), user, scored_only=scored_only).filter(
             Q(submitted_at__gt=OuterRef("submitted_at"))
             | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk")),
             contact_id=OuterRef("contact_id"),

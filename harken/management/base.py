@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from argparse import ArgumentTypeError
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -24,3 +26,11 @@ class HarkenCommand(BaseCommand):
             sys.exit(2)
 
         return error
+
+
+def iso_date(text: str) -> dt.date:
+    """Parse YYYY-MM-DD for argparse, with a message that says what was expected."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"expected a date like 2025-01-31, got {text!r}") from None

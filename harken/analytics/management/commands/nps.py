@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
@@ -13,17 +12,9 @@ from django.db.models import Q
 
 from harken.analytics import queries
 from harken.analytics.queries import Filters, Group, QueryError
-from harken.management.base import HarkenCommand
+from harken.management.base import HarkenCommand, iso_date
 from harken.org.models import Unit
 from harken.surveys.models import Survey, Touchpoint
-
-
-def iso_date(text: str) -> dt.date:
-    """Parse YYYY-MM-DD for argparse, with a message that says what was expected."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ArgumentTypeError(f"expected a date like 2025-01-31, got {text!r}") from None
 
 
 class Command(HarkenCommand):

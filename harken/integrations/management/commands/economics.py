@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
@@ -14,16 +13,8 @@ from django.db.models import Q
 
 from harken.analytics.queries import Filters, QueryError
 from harken.integrations.economics import Economics, Estimate, accounts_at_risk, outcomes
-from harken.management.base import HarkenCommand
+from harken.management.base import HarkenCommand, iso_date
 from harken.org.models import Unit
-
-
-def iso_date(text: str) -> dt.date:
-    """YYYY-MM-DD for argparse."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ArgumentTypeError(f"expected a date like 2025-01-31, got {text!r}") from None
 
 
 def months(text: str) -> int:

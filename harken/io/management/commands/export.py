@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,9 @@ from harken.analytics.queries import Filters, QueryError
 from harken.io.exports import DATASETS, FORMATS, rows_of, write_csv, write_parquet, write_xlsx
 from harken.io.selection import matching_responses
 from harken.io.warehouse import do_incremental_export
-from harken.management.base import HarkenCommand
+from harken.management.base import HarkenCommand, iso_date
 from harken.org.models import Unit
 from harken.surveys.models import Survey, Touchpoint
-
-
-def iso_date(text: str) -> dt.date:
-    """YYYY-MM-DD for argparse."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ArgumentTypeError(f"expected a date like 2025-01-31, got {text!r}") from None
 
 
 class Command(HarkenCommand):
