@@ -274,3 +274,25 @@ def test_help_explains_every_option() -> None:
     for option in ("--responses", "--seed", "--today", "--force"):
         assert option in text
     assert "harken-demo" in text and "empty database" in text
+
+
+def test_the_last_months_detractors_have_cases_in_every_state_with_owners(demo) -> None:
+    from harken.loop.models import Action, Case, Status
+
+    month_ago = dt.datetime.combine(TODAY, dt.time(), dt.UTC) - dt.timedelta(days=31)
+    detractors = Response.objects.filter(category="detractor", submitted_at__gte=month_ago).count()
+    cases = Case.objects.all()
+    assert 0 < cases.count() <= detractors
+    assert {case.status for case in cases} >= {Status.NEW, Status.IN_PROGRESS, Status.CLOSED}
+    assert not cases.filter(owner__isnull=True).exists()
+    closed = cases.filter(status=Status.CLOSED)
+    assert not closed.exclude(root_cause="").filter(outcome="").exists()
+    assert all(case.opened_at <= case.closed_at for case in closed)
+    assert Action.objects.get().units.count() == 3
+
+
+def test_comments_are_analysed_and_tagged_with_the_default_themes(demo) -> None:
+    from harken.text.models import CommentAnalysis, ResponseTheme
+
+    assert CommentAnalysis.objects.count() == Response.objects.exclude(comment="").count()
+    assert ResponseTheme.objects.exists()

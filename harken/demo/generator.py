@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from harken.analytics.queries import local_zone
 from harken.collect.models import Response
 from harken.contacts.models import Contact
 from harken.demo.build import Login, build_journey, build_org, build_users
+from harken.demo.cases import build_loop
 from harken.demo.reset import DemoError, check_can_load
 from harken.demo.rows import Row, insert, next_id
 from harken.demo.simulate import Customer, Simulator, make_contacts
@@ -85,6 +87,10 @@ def load_demo(
         invitations = _save_responses(simulator, responses, say)
         _save_contacts(contacts)
         say(f"Contacts: {len(contacts):,}.")
+    _analyse_comments(say)
+    with transaction.atomic():
+        now = timezone.now() if today is None else dt.datetime.combine(today, dt.time(), local_zone())
+        say(f"Cases: {build_loop(rng, company, now):,} opened for the last month's detractors.")
     return DemoSummary(
         units=company.subtree().count(), stores=len(stores),
         employees=Employee.objects.filter(unit__path__startswith=company.path).count(),
@@ -121,3 +127,16 @@ def _save_responses(simulator: Simulator, total: int, say: Callable[[str], None]
         if done % REPORT_EVERY == 0 or done == total:
             say(f"Responses: {done:,} of {total:,} (and {invitations:,} invitations).")
     return invitations
+
+
+def _analyse_comments(say: Callable[[str], None]) -> None:
+    """Load the default theme taxonomy and analyse every comment, so the demo opens with themes and sentiment.
+
+    (The rows were written without signals; the worker's heartbeat would get there too, but a minute later.)
+    """
+    from harken.text.default_taxonomy import do_load_default
+    from harken.text.tagging import do_analyse_pending
+
+    do_load_default()
+    result = do_analyse_pending(everything=True)
+    say(f"Comments: {result.responses:,} analysed for sentiment; {result.tagged:,} mention a theme.")

@@ -13,8 +13,10 @@ from django.db.models import ProtectedError, Q
 
 from harken.collect.models import Response
 from harken.contacts.models import Contact
+from harken.demo import cases as demo_cases
 from harken.demo import catalog
 from harken.distribution.models import Invitation
+from harken.loop.models import Action, AlertRule
 from harken.org.models import Employee, Unit
 from harken.surveys.models import Survey, Touchpoint
 
@@ -60,6 +62,8 @@ def delete_demo() -> None:
         Employee.objects.filter(unit__in=units).delete()
         for unit in units.order_by("-depth"):
             unit.delete()  # deepest first: a unit protects its children
+    AlertRule.objects.filter(name__in=demo_cases.RULE_NAMES).delete()
+    Action.objects.filter(name=demo_cases.ACTION_NAME).delete()
     Survey.objects.filter(slug__in=SURVEY_SLUGS, name__in=catalog.SURVEY_NAMES).delete()
     Touchpoint.objects.filter(slug__in=TOUCHPOINT_SLUGS).delete()
     get_user_model().objects.filter(email__endswith=f"@{catalog.USER_DOMAIN}").delete()
