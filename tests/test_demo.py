@@ -283,7 +283,9 @@ def test_the_last_months_detractors_have_cases_in_every_state_with_owners(demo) 
     detractors = Response.objects.filter(category="detractor", submitted_at__gte=month_ago).count()
     cases = Case.objects.all()
     assert 0 < cases.count() <= detractors
-    assert {case.status for case in cases} >= {Status.NEW, Status.IN_PROGRESS, Status.CLOSED}
+    statuses = {case.status for case in cases}
+    assert Status.CLOSED in statuses
+    assert statuses & {Status.NEW, Status.IN_PROGRESS, Status.WAITING}
     assert not cases.filter(owner__isnull=True).exists()
     closed = cases.filter(status=Status.CLOSED)
     assert not closed.exclude(root_cause="").filter(outcome="").exists()
