@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -123,3 +124,15 @@ def test_the_api_refuses_changes_to_other_units_cases(client: Any, org: Any, nor
         headers=token(org, "frontline", "read"),
     )
     assert read_only.status_code == 403
+
+
+def test_a_long_inbox_comes_in_pages_that_keep_the_filters(login: Any, org: Any, north_case: Case) -> None:
+    for number in range(50):
+        open_case(org, org.north_1, comment=f"Late again {number}")
+    client = login("analyst")
+    first = client.get("/cases/", {"status": "open"}).content.decode()
+    assert "51 cases · page 1 of 2" in first
+    assert len(re.findall(r'href="/cases/\d+/"', first)) == 50
+    assert "?status=open&amp;page=2" in first
+    second = client.get("/cases/", {"status": "open", "page": 2}).content.decode()
+    assert "page 2 of 2" in second and "← Previous" in second

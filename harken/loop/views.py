@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -24,6 +25,8 @@ from harken.loop.models import OPEN_STATUSES, Action, Case
 from harken.org.models import Unit
 from harken.org.scoping import visible_units
 
+CASES_PER_PAGE = 50
+
 
 def inbox(request: HttpRequest) -> TemplateResponse:
     """The cases the user may see, open ones first by default, with filters."""
@@ -33,7 +36,12 @@ def inbox(request: HttpRequest) -> TemplateResponse:
         queryset = _filtered(queryset, form.cleaned_data, request.user.pk)
     else:
         queryset = queryset.none()
-    context = {"form": form, "cases": queryset[:200], "now": timezone.now()}
+    page = Paginator(queryset.select_related("unit", "owner", "response"), CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "cases": page, "page": page, "query": query.urlencode(), "now": timezone.now()}
     return TemplateResponse(request, "loop/inbox.html", context)
 
 
