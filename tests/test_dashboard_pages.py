@@ -54,7 +54,7 @@ def test_it_marks_a_large_change_against_the_previous_period_as_significant(logi
     # 12 months: everything (17, 6, 8) n=31 → +29.0.  The previous 365 days hold the five old 0s of South 1:
     # (0, 0, 5) → −100.0 with SE 0, so Δ = +129.0, SE(Δ) = 15.263, z = 8.45: significant, upwards.
     html = html_of(login("analyst"), "/")
-    assert text_of(html, "change-1").startswith("vs previous period ▲ +129.0 significant p = 0.000")
+    assert text_of(html, "change-1").startswith("vs previous period ▲ +129.0 significant p &lt; 0.001")
     assert 'data-testid="change-2"' not in html  # for 12 months the previous period is the year before
     # Last 90 days: nothing in the 90 days before; the same 90 days a year ago hold the five old 0s.
     html = html_of(login("analyst"), "/?period=90d")

@@ -70,3 +70,11 @@ def split_bar(counts: Counts) -> dict[str, object]:
         "promoters": 100 * counts.promoters / n,
         "counts": counts,
     }
+
+
+@register.filter
+def p_value(value: float | None) -> str:
+    """A p-value as "p = 0.042", or "p < 0.001" when it rounds to zero."""
+    if value is None:
+        return "—"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
