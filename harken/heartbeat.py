@@ -40,11 +40,12 @@ def queue_next(task: Any, seconds: float) -> bool:
 
 def heartbeats() -> list[Any]:
     """Every heartbeat task of the installation."""
+    from harken.contacts.tasks import retention_tick
     from harken.distribution.tasks import tick
     from harken.loop.tasks import loop_tick
     from harken.text.tasks import text_tick
 
-    return [tick, loop_tick, text_tick]
+    return [tick, loop_tick, text_tick, retention_tick]
 
 
 def ensure_all() -> int:

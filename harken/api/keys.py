@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from harken.api.models import ApiKey, Scope
+from harken.org import audit
 
 TOKEN_START = "hk_"  # noqa: S105  (the public start of every token, not a secret)
 # Writing last_used_at on every request would make every read a write; once a minute is enough to show.
@@ -46,6 +47,7 @@ def do_create_key(user: AbstractBaseUser, name: str, scope: str) -> tuple[ApiKey
     key = ApiKey.objects.create(
         user_id=user.pk, name=name.strip(), scope=scope, prefix=prefix, hashed_secret=hash_secret(token)
     )
+    audit.record(user, "api_key_created", key, prefix=prefix, scope=scope)
     return key, token
 
 
@@ -70,6 +72,7 @@ def _touch(key: ApiKey) -> None:
 
 def do_revoke_key(key: ApiKey) -> ApiKey:
     """Revoke a key for good; revoking twice keeps the first time."""
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+        audit.record(key.user, "api_key_revoked", key, prefix=key.prefix)
     key.refresh_from_db()
     return key

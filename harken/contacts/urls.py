@@ -9,4 +9,5 @@ app_name = "contacts"
 urlpatterns = [
     path("contacts/import/", views.import_contacts, name="import"),
     path("contacts/<int:contact_id>/", views.contact_page, name="contact"),
+    path("contacts/<int:contact_id>/erase/", views.erase_contact, name="erase"),
 ]

@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 
-from django.http import Http404, HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from harken.collect.models import Response
-from harken.contacts import imports
+from harken.contacts import erasure, imports
 from harken.contacts.models import Contact
 from harken.distribution.eligibility import next_eligible_for
 from harken.distribution.models import EligibilityEntry, Invitation
 from harken.io.tables import FileError, Table, read_table
+from harken.org import audit
 from harken.org.scoping import scope_to_user
 from harken.surveys.models import Survey
 
@@ -37,8 +40,30 @@ def contact_page(request: HttpRequest, contact_id: int) -> TemplateResponse:
         "invitations": Invitation.objects.filter(contact=contact).select_related("survey", "unit")[:200],
         "responses": Response.objects.filter(contact=contact).select_related("survey", "unit")[:200],
         "skipped": EligibilityEntry.objects.filter(contact=contact).select_related("survey")[:200],
+        "may_erase": _may_erase(request, contact),
+        "erased": request.GET.get("erased") == "1",
     }
     return TemplateResponse(request, "contacts/contact.html", context)
+
+
+def _may_erase(request: HttpRequest, contact: Contact) -> bool:
+    try:
+        erasure.check_can_erase(request.user, contact)  # type: ignore[arg-type]
+    except PermissionDenied:
+        return False
+    return True
+
+
+def erase_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST erases the contact's personal data and comments (GDPR)."""
+    contact = check_contact(request, contact_id)
+    erasure.check_can_erase(request.user, contact)  # type: ignore[arg-type]
+    if request.method != "POST":
+        count = Response.objects.filter(contact=contact).count()
+        return TemplateResponse(request, "contacts/erase.html", {"contact": contact, "responses": count})
+    done = erasure.do_erase_contact(contact)
+    audit.record(request.user, "erase_contact", contact, responses=done.responses, via="web")
+    return HttpResponseRedirect(reverse("contacts:contact", args=[contact.pk]) + "?erased=1")
 
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

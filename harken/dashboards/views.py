@@ -22,6 +22,7 @@ from harken.analytics import periods
 from harken.dashboards import exports, panels, selection
 from harken.dashboards.models import Benchmark, Goal
 from harken.distribution.models import Channel
+from harken.org import audit
 from harken.org.models import Membership, Unit
 from harken.org.scoping import root_units, sees_everything, visible_units
 from harken.surveys.models import Survey, Touchpoint
@@ -257,6 +258,7 @@ def export(request: HttpRequest, panel: str, fmt: str) -> HttpResponse:
         + f"; skipped scores excluded; {int(settings.CONFIDENCE * 100)}% adjusted-Wald intervals; "
         f"days in {settings.TIME_ZONE}",
     ]
+    audit.record(user, "export", panel=panel, format=fmt, via="dashboard")
     return exports.download(tables[panel](), fmt, f"harken-{panel}", notes)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from harken.org.models import Employee, Membership, Unit
+from harken.org.models import AuditEvent, Employee, Membership, Unit
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,3 +33,21 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "user__email", "unit__name"]
     autocomplete_fields = ["user", "unit"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: nobody edits or deletes history here."""
+
+    list_display = ["at", "actor_name", "action", "object_type", "object_id"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "action", "object_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
