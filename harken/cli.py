@@ -16,6 +16,7 @@ COMMANDS = {
     "export": "Export responses or answers as CSV, XLSX or Parquet; --incremental for a data warehouse.",
     "economics": "Churn, renewal and revenue by NPS category, and the value of moving customers up a category.",
     "apikey": "Create, list and revoke personal API keys for /api/v1/.",
+    "erase": "Erase a contact's personal data (GDPR) or anonymise responses older than N months; scores kept.",
     "themes": "Load the default comment theme taxonomy; analyse (backfill) comment sentiment and themes.",
 }
 

@@ -48,6 +48,7 @@ CSRF_FAILURE_VIEW = "harken.collect.views.csrf_failure"  # a friendly page for s
 # EMAIL_MAX_ATTEMPTS times, waiting EMAIL_RETRY_SECONDS, then twice as long each time; nothing is sent in
 # the contact's quiet hours (their own time zone).
 FATIGUE_DAYS = env.envint("HARKEN_FATIGUE_DAYS", 30, minimum=0)
+RETENTION_MONTHS = env.envint("HARKEN_RETENTION_MONTHS", 0, minimum=0)
 EMAIL_MAX_ATTEMPTS = env.envint("HARKEN_EMAIL_MAX_ATTEMPTS", 6, minimum=1)
 EMAIL_RETRY_SECONDS = env.envint("HARKEN_EMAIL_RETRY_SECONDS", 60, minimum=1)
 SMS_URL = env.envstr("HARKEN_SMS_URL", "").strip()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("harken.contacts.urls")),  # contacts/import/ and contacts/<id>/ for staff
     path("", include("harken.text.urls")),  # themes/: comment themes, their impact on NPS, discovery
     path("", include("harken.loop.urls")),  # cases/ inbox and case pages
+    path("", include("harken.io.urls")),  # import/ (staff) and export/ pages
     path(
         "login/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),

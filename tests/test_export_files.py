@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from harken.api.keys import do_create_key
 from harken.collect.models import Response
-from harken.io.exports import ANSWER_COLUMNS, RESPONSE_COLUMNS
+from harken.io.exports import ANSWER_COLUMNS, CASE_COLUMNS, RESPONSE_COLUMNS, THEME_COLUMNS
 from harken.io.warehouse import do_incremental_export, read_watermark
 
 DICTIONARY = (Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md").read_text()
@@ -155,3 +155,93 @@ def test_the_api_exports_what_the_keys_owner_sees(client, org):
     assert {row["unit"] for row in rows} == {"North 1", "North 2"}
     parquet = client.get("/api/v1/exports/responses", {"format": "parquet", "unit": org.north_1.pk}, headers=headers)
     assert pq.read_table(io.BytesIO(b"".join(parquet.streaming_content))).num_rows == 10
+
+
+# --- Themes and cases -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def followed_up(org, answered):
+    """Themes and cases on one response in North 1 and one in South 1."""
+    from harken.loop.models import Case
+    from harken.text.models import ResponseTheme, Theme
+
+    south = Response.objects.filter(unit=org.south_1, score=1).first()
+    speed = Theme.objects.create(name="Speed")
+    waiting = Theme.objects.create(name="Waiting", parent=speed)
+    ResponseTheme.objects.create(response=answered, theme=speed, source="rule")
+    ResponseTheme.objects.create(response=answered, theme=waiting, source="person", excluded=True)
+    ResponseTheme.objects.create(response=south, theme=speed, source="model")
+    north_case = Case.objects.create(
+        response=answered,
+        unit=org.north_1,
+        owner=org.users["manager"],
+        title="Jane Doe is unhappy",
+        status="closed",
+        root_cause="delivery",
+        outcome="recovered",
+        due_at=timezone.now(),
+    )
+    Case.objects.create(response=south, unit=org.south_1, title="South case")
+    return {"speed": speed, "waiting": waiting, "north_case": north_case, "south": south}
+
+
+@pytest.mark.parametrize("column", THEME_COLUMNS + CASE_COLUMNS, ids=lambda column: column.name)
+def test_every_theme_and_case_column_is_in_the_data_dictionary(column):
+    assert f"| `{column.name}` | {column.type} |" in DICTIONARY
+
+
+def test_the_themes_export_has_one_row_per_theme_of_a_response_with_its_source(org, answered, followed_up):
+    out, _ = export("themes")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["response_id"], r["theme"], r["source"], r["excluded"]) for r in rows] == [
+        (str(followed_up["south"].pk), "Speed", "model", "False"),
+        (str(answered.pk), "Speed", "rule", "False"),
+        (str(answered.pk), "Waiting", "person", "True"),
+    ]  # in response order: the fixture's South 1 response is older than ``answered``
+    waiting = next(r for r in rows if r["theme"] == "Waiting")
+    assert waiting["parent_theme_id"] == str(followed_up["speed"].pk)
+
+
+def test_the_cases_export_has_status_owner_due_and_outcome_but_no_titles(org, answered, followed_up, tmp_path):
+    export("cases", "--output", str(tmp_path / "cases.parquet"))
+    table = pq.read_table(tmp_path / "cases.parquet").to_pylist()
+    assert len(table) == 2
+    case = next(row for row in table if row["case_id"] == followed_up["north_case"].pk)
+    assert (case["status"], case["owner"], case["root_cause"], case["outcome"], case["unit"]) == (
+        "closed",
+        "manager",
+        "delivery",
+        "recovered",
+        "North 1",
+    )
+    assert case["due_at"] is not None and case["response_id"] == answered.pk
+    assert "title" not in case and "Jane Doe" not in str(table)
+
+
+def test_themes_and_cases_exports_hold_only_the_users_units(org, followed_up, tmp_path):
+    out, _ = export("cases", "--user", "outsider")
+    assert [row["unit"] for row in csv.DictReader(io.StringIO(out))] == ["South 1"]
+    out, _ = export("themes", "--user", "outsider")
+    assert [row["response_id"] for row in csv.DictReader(io.StringIO(out))] == [str(followed_up["south"].pk)]
+    export("themes", "--user", "manager", "--output", str(tmp_path / "themes.xlsx"))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "themes.xlsx").active
+    assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Speed", "Waiting"]
+
+
+def test_themes_and_cases_are_not_incremental(org, tmp_path):
+    with pytest.raises(CommandError, match="responses and answers only"):
+        export("cases", "--incremental", "--output", str(tmp_path))
+
+
+def test_the_api_exports_themes_and_cases_of_the_keys_owners_units(client, org, followed_up):
+    token = do_create_key(org.users["outsider"], "bi", "read")[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    cases = client.get("/api/v1/exports/cases", {"format": "csv"}, headers=headers)
+    assert cases.status_code == 200
+    assert [row["unit"] for row in csv.DictReader(io.StringIO(cases.content.decode()))] == ["South 1"]
+    themes = client.get("/api/v1/exports/themes", {"format": "parquet"}, headers=headers)
+    table = pq.read_table(io.BytesIO(b"".join(themes.streaming_content))).to_pylist()
+    assert [(row["theme"], row["source"], row["excluded"]) for row in table] == [("Speed", "model", False)]

@@ -158,3 +158,19 @@ def test_the_api_records_events_and_reports_economics(client, customers, org):
     assert body["detractor_to_passive"]["value"] == 200.0
     risky = client.get("/api/v1/analytics/accounts-at-risk", headers=headers).json()
     assert [row["name"] for row in risky] == ["d1", "d2"]
+
+
+def test_accounts_at_risk_leave_out_detractors_whose_answer_has_a_closed_case(customers, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from harken.loop.models import Case
+
+    d1_answer = Response.objects.get(contact=customers["d1"])
+    d2_answer = Response.objects.get(contact=customers["d2"])
+    Case.objects.create(response=d1_answer, unit=org.north_1, title="Call d1", status="closed")
+    Case.objects.create(response=d2_answer, unit=org.north_1, title="Call d2", status="in_progress")
+    with CaptureQueriesContext(connection) as queries:
+        risky = accounts_at_risk(None)
+    assert [row.name for row in risky] == ["d2"]  # an open case still leaves the account at risk
+    assert len(queries) == 1

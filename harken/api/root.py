@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Schema
 import harken
 from harken.api import errors
 from harken.api.auth import READ
-from harken.api.routers import economics, exports, imports, keys, org, people, responses
+from harken.api.routers import economics, exports, imports, keys, org, people, privacy, responses
 from harken.distribution import api as distribution_api
 from harken.loop import api as loop_api
 
@@ -33,6 +33,7 @@ api.add_router("", economics.router)
 api.add_router("", exports.router)
 api.add_router("", imports.router)
 api.add_router("", keys.router)
+api.add_router("", privacy.router)
 api.add_router("", distribution_api.router)
 api.add_router("", loop_api.router)
 

@@ -41,6 +41,7 @@ from harken.collect.models import Response
 from harken.contacts.models import Contact
 from harken.integrations.models import CustomerEvent
 from harken.io.selection import matching_responses
+from harken.loop.models import Case, Status
 from harken.org.scoping import scope_to_user
 
 
@@ -217,10 +218,11 @@ class AtRisk:
 def accounts_at_risk(
     user: AbstractBaseUser | AnonymousUser | None, limit: int = 50, lookback_months: int = 12
 ) -> list[AtRisk]:
-    """Detractors by value: contacts whose latest scored response is 0–6, ordered by the revenue of their
-    events in the last ``lookback_months``.  (Open cases are not considered yet: Harken has no cases.)"""
+    """Detractors with high value and no closed case: contacts whose latest scored response is 0–6 and has
+    no closed case, ordered by the revenue of their events in the last ``lookback_months``.  One query."""
     since = timezone.now() - horizon(lookback_months)
     latest = Response.objects.filter(contact_id=OuterRef("pk"), score__isnull=False).order_by("-submitted_at", "-id")
+    closed = Case.objects.filter(response_id=OuterRef("latest_id"), status=Status.CLOSED)
     value = (
         CustomerEvent.objects.filter(contact_id=OuterRef("pk"), kind__in=REVENUE_KINDS, occurred_at__gte=since)
         .order_by()
@@ -231,11 +233,13 @@ def accounts_at_risk(
     contacts = Contact.objects.all() if user is None else scope_to_user(Contact.objects.all(), user, "home_unit")
     rows = (
         contacts.annotate(
+            latest_id=Subquery(latest.values("id")[:1]),
             last_score=Subquery(latest.values("score")[:1]),
             answered_at=Subquery(latest.values("submitted_at")[:1]),
             value=Coalesce(Subquery(value, output_field=money()), Value(Decimal(0)), output_field=money()),
         )
         .filter(last_score__lte=6)
+        .exclude(Exists(closed))
         .order_by("-value", "pk")[:limit]
     )
     return [AtRisk(row.pk, str(row), row.external_id, row.last_score, row.answered_at, row.value) for row in rows]

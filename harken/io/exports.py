@@ -1,6 +1,6 @@
-"""Exports of responses and their answers as CSV, XLSX and Parquet, and the incremental warehouse export.
+"""Exports of responses, their answers, themes and cases as CSV, XLSX and Parquet; the warehouse export's rows.
 
-``RESPONSE_COLUMNS`` and ``ANSWER_COLUMNS`` are the data dictionary: docs/data-dictionary.md is checked
+The ``*_COLUMNS`` lists in ``DATASETS`` are the data dictionary: docs/data-dictionary.md is checked
 against them by a test.  Rows are read in chunks straight from the database (``values()``), so an export
 of millions of responses needs little memory.
 """
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,8 @@ from django.db.models import QuerySet
 
 from harken.analytics.queries import local_zone
 from harken.collect.models import Response
+from harken.loop.models import Case
+from harken.text.models import ResponseTheme
 
 CHUNK = 2000
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XLSX cannot hold
@@ -30,7 +34,7 @@ class Column:
     """One exported column: its name, Parquet type, meaning, and how to get it from a ``values()`` row."""
 
     name: str
-    type: str  # int64, int8, string, timestamp
+    type: str  # int64, int8, boolean, string, timestamp
     description: str
     get: Callable[[dict[str, Any]], Any]
 
@@ -113,7 +117,82 @@ ANSWER_COLUMNS = [
     Column("updated_at", "timestamp", "When the response last changed (UTC).", _field("updated_at")),
 ]
 
-DATASETS = {"responses": RESPONSE_COLUMNS, "answers": ANSWER_COLUMNS}
+
+def _response_month(row: dict[str, Any]) -> str:
+    return f"{row['response__submitted_at'].astimezone(local_zone()):%Y-%m}"
+
+
+THEME_COLUMNS = [
+    Column("response_id", "int64", "The response the theme was found in.", _field("response_id")),
+    Column("theme_id", "int64", "Id of the theme; stable when the theme is renamed.", _field("theme_id")),
+    Column("theme", "string", "Name of the theme.", _field("theme__name")),
+    Column(
+        "parent_theme_id",
+        "int64",
+        "Id of the theme's parent, or null for a top-level theme.",
+        _field("theme__parent_id"),
+    ),
+    Column("source", "string", "Who tagged it: rule (the theme's phrases), model or person.", _field("source")),
+    Column(
+        "excluded",
+        "boolean",
+        "True when a person removed the theme from the response; leave such rows out of counts.",
+        _field("excluded"),
+    ),
+    Column("tagged_at", "timestamp", "When the theme was attached to the response (UTC).", _field("created_at")),
+    Column("submitted_month", "string", "Month of the response (YYYY-MM in TIME_ZONE).", _response_month),
+]
+
+CASE_COLUMNS = [
+    Column("case_id", "int64", "Harken's id of the follow-up case.", _field("id")),
+    Column("response_id", "int64", "The response the case follows up.", _field("response_id")),
+    Column("rule_id", "int64", "Id of the alert rule that opened it, or null when opened by hand.", _field("rule_id")),
+    Column("unit_id", "int64", "Id of the unit responsible for the case.", _field("unit_id")),
+    Column("unit", "string", "Name of that unit.", _field("unit__name")),
+    Column("status", "string", "new, in_progress, waiting, resolved or closed.", _field("status")),
+    Column("priority", "int8", "1 low, 2 normal, 3 high, 4 urgent.", _field("priority")),
+    Column(
+        "owner_id", "int64", "Id of the Harken user who owns the case, or null when unassigned.", _field("owner_id")
+    ),
+    Column("owner", "string", "Username of that user, or null.", _field("owner__username")),
+    Column("opened_at", "timestamp", "When the case was opened (UTC).", _field("opened_at")),
+    Column(
+        "due_at", "timestamp", "When it is due by the rule's SLA in business hours (UTC), or null.", _field("due_at")
+    ),
+    Column(
+        "first_contact_at",
+        "timestamp",
+        "When the customer was first contacted (UTC), or null.",
+        _field("first_contact_at"),
+    ),
+    Column("resolved_at", "timestamp", "When it was resolved (UTC), or null.", _field("resolved_at")),
+    Column("closed_at", "timestamp", "When it was closed (UTC), or null.", _field("closed_at")),
+    Column(
+        "escalation_level", "int8", "How many times it was escalated for being overdue.", _field("escalation_level")
+    ),
+    Column(
+        "root_cause",
+        "string",
+        "product, delivery, price, staff, process, communication, other; empty when not yet known.",
+        _field("root_cause"),
+    ),
+    Column(
+        "outcome",
+        "string",
+        "recovered, not_recovered, unreachable, no_action; empty while open.",
+        _field("outcome"),
+    ),
+    Column("submitted_month", "string", "Month of the response (YYYY-MM in TIME_ZONE).", _response_month),
+]
+
+DATASETS = {
+    "responses": RESPONSE_COLUMNS,
+    "answers": ANSWER_COLUMNS,
+    "themes": THEME_COLUMNS,
+    "cases": CASE_COLUMNS,
+}
+# Datasets whose rows change with the response's updated_at: the ones the incremental export can follow.
+INCREMENTAL = ("responses", "answers")
 FORMATS = ("csv", "xlsx", "parquet")
 _VALUES = [
     "id",
@@ -160,9 +239,65 @@ def answer_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
             }
 
 
+_THEME_VALUES = [
+    "response_id",
+    "theme_id",
+    "theme__name",
+    "theme__parent_id",
+    "source",
+    "excluded",
+    "created_at",
+    "response__submitted_at",
+]
+_CASE_VALUES = [
+    "id",
+    "response_id",
+    "rule_id",
+    "unit_id",
+    "unit__name",
+    "status",
+    "priority",
+    "owner_id",
+    "owner__username",
+    "opened_at",
+    "due_at",
+    "first_contact_at",
+    "resolved_at",
+    "closed_at",
+    "escalation_level",
+    "root_cause",
+    "outcome",
+    "response__submitted_at",
+]
+
+
+def theme_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
+    """One row per theme found in a response (excluded ones too, flagged), in response then theme order."""
+    links = ResponseTheme.objects.filter(response__in=queryset.values("id")).order_by("response_id", "theme_id")
+    rows = links.values(*_THEME_VALUES)
+    for row in rows.iterator(chunk_size=CHUNK):
+        yield {column.name: column.get(row) for column in THEME_COLUMNS}
+
+
+def case_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
+    """One row per follow-up case of the responses, in id order; no titles or notes (they may name people)."""
+    cases = Case.objects.filter(response__in=queryset.values("id")).order_by("id")
+    rows = cases.values(*_CASE_VALUES)
+    for row in rows.iterator(chunk_size=CHUNK):
+        yield {column.name: column.get(row) for column in CASE_COLUMNS}
+
+
+_ROWS: dict[str, Callable[[QuerySet[Response]], Iterator[dict[str, Any]]]] = {
+    "responses": response_rows,
+    "answers": answer_rows,
+    "themes": theme_rows,
+    "cases": case_rows,
+}
+
+
 def rows_of(dataset: str, queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
-    """The rows of ``responses`` or ``answers``."""
-    return response_rows(queryset) if dataset == "responses" else answer_rows(queryset)
+    """The rows of a dataset (``responses``, ``answers``, ``themes`` or ``cases``) for the responses selected."""
+    return _ROWS[dataset](queryset)
 
 
 # --- Writers --------------------------------------------------------------------------------------------------
@@ -237,5 +372,32 @@ def parquet_schema(columns: list[Column]) -> Any:
     """The Arrow schema of a dataset."""
     import pyarrow as pa
 
-    types = {"int64": pa.int64(), "int8": pa.int8(), "string": pa.string(), "timestamp": pa.timestamp("us", "UTC")}
+    types = {
+        "int64": pa.int64(),
+        "int8": pa.int8(),
+        "boolean": pa.bool_(),
+        "string": pa.string(),
+        "timestamp": pa.timestamp("us", "UTC"),
+    }
     return pa.schema([pa.field(column.name, types[column.type]) for column in columns])
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+def export_bytes(dataset: str, fmt: str, queryset: QuerySet[Response]) -> bytes:
+    """The whole file of a dataset for the responses selected, for a download."""
+    rows = rows_of(dataset, queryset)
+    if fmt == "csv":
+        text = io.StringIO()
+        write_csv(DATASETS[dataset], rows, text)
+        return text.getvalue().encode()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"export.{fmt}"
+        writer = write_xlsx if fmt == "xlsx" else write_parquet
+        writer(DATASETS[dataset], rows, path)
+        return path.read_bytes()

@@ -16,6 +16,7 @@ from harken.api.auth import user_of
 from harken.api.filters import FilterParams, build_filters
 from harken.io.exports import DATASETS, rows_of, write_csv, write_parquet, write_xlsx
 from harken.io.selection import matching_responses
+from harken.org import audit
 
 router = Router(tags=["exports"])
 
@@ -32,20 +33,22 @@ class ExportParams(Schema):
 
 @router.get(
     "/exports/{dataset}",
-    summary="Download responses or answers as CSV, XLSX or Parquet",
+    summary="Download responses, answers, themes or cases as CSV, XLSX or Parquet",
     response={200: None},
     openapi_extra={"responses": {200: {"description": "The file", "content": {t: {} for t in CONTENT_TYPES.values()}}}},
 )
 def export(
     request: HttpRequest,
-    dataset: Literal["responses", "answers"],
+    dataset: Literal["responses", "answers", "themes", "cases"],
     params: Query[ExportParams],
     filters: Query[FilterParams],
 ) -> HttpResponseBase:
-    """Columns as in docs/data-dictionary.md; filters as on the dashboards."""
+    """Columns as in docs/data-dictionary.md; filters as on the dashboards select the responses (and so their
+    themes and cases), limited to the caller's units."""
     user = user_of(request)
     rows = rows_of(dataset, matching_responses(build_filters(filters, user), user))
     name = f"harken-{dataset}.{params.format}"
+    audit.record(user, "export", dataset=dataset, format=params.format, via="api")
     if params.format == "csv":
         text = io.StringIO()
         write_csv(DATASETS[dataset], rows, text)

@@ -80,7 +80,7 @@ class Command(HarkenCommand):
             f"churn {_points(report.churn_passive_minus_promoter)} lower",
         ]
         if risky:
-            lines += ["", "Accounts at risk (latest answer a detractor's; revenue in the last 12 months):"]
+            lines += ["", "Accounts at risk (detractors, no closed case; revenue in the last 12 months):"]
             lines += [
                 f"  {row.value:>12,.2f}  score {row.score:>2}  {row.name} {row.external_id}".rstrip() for row in risky
             ]

@@ -1,4 +1,4 @@
-"""``harken export``: responses or answers as CSV, XLSX or Parquet; or the incremental warehouse export."""
+"""``harken export``: responses, answers, themes or cases as CSV, XLSX or Parquet; or the warehouse export."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 
 from harken.analytics.queries import Filters, QueryError
-from harken.io.exports import DATASETS, FORMATS, rows_of, write_csv, write_parquet, write_xlsx
+from harken.io.exports import DATASETS, FORMATS, INCREMENTAL, rows_of, write_csv, write_parquet, write_xlsx
 from harken.io.selection import matching_responses
 from harken.io.warehouse import do_incremental_export
 from harken.management.base import HarkenCommand, iso_date
@@ -23,13 +23,15 @@ from harken.surveys.models import Survey, Touchpoint
 
 class Command(HarkenCommand):
     help = (
-        "Export responses (one row each) or answers (one row per follow-up answer) as CSV (default, to standard "
-        "output), XLSX or Parquet; columns are described in docs/data-dictionary.md. With --incremental, write "
-        "Parquet files partitioned by month into the --output folder, only what changed since the last run."
+        "Export responses (one row each), answers (one row per follow-up answer), themes (one row per theme "
+        "found in a response) or cases (one row per follow-up case) as CSV (default, to standard output), XLSX "
+        "or Parquet; columns are described in docs/data-dictionary.md. With --incremental (responses and "
+        "answers), write Parquet files partitioned by month into the --output folder, only what changed since "
+        "the last run."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("dataset", choices=list(DATASETS), help="responses or answers.")
+        parser.add_argument("dataset", choices=list(DATASETS), help="responses, answers, themes or cases.")
         parser.add_argument("--format", choices=FORMATS, help="Default: from the --output extension, else csv.")
         parser.add_argument("--output", "-o", type=Path, metavar="PATH", help="File (or folder with --incremental).")
         parser.add_argument("--incremental", action="store_true", help="Warehouse export: Parquet by month.")
@@ -46,6 +48,8 @@ class Command(HarkenCommand):
         if options["incremental"]:
             if output is None:
                 raise CommandError("--incremental needs --output FOLDER.")
+            if dataset not in INCREMENTAL:
+                raise CommandError(f"--incremental exports {' and '.join(INCREMENTAL)} only, not {dataset}.")
             if options["format"] not in (None, "parquet"):
                 raise CommandError("--incremental writes Parquet only.")
             if output.exists() and not output.is_dir():
