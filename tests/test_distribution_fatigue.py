@@ -164,3 +164,20 @@ def test_an_invitation_queued_at_night_is_due_in_the_morning(org: Any, contact: 
     invitation = sending.do_queue_invitation(org.survey, contact, org.north_1, when=night)
     assert invitation is not None
     assert invitation.scheduled_at == dt.datetime(2026, 1, 15, 13, tzinfo=dt.UTC)  # 08:00 EST
+
+
+def test_a_survey_without_its_own_gap_follows_the_installation_default(
+    org: Any, contact: Contact, settings: Any
+) -> None:
+    settings.QUIET_HOURS = "off"
+    settings.FATIGUE_DAYS = 45
+    assert org.survey.min_days_between_invitations is None
+    contact.last_surveyed_at = timezone.now() - dt.timedelta(days=44)
+    contact.save()
+    invitation = sending.do_queue_invitation(org.survey, contact, org.north_1)
+    assert invitation is not None and invitation.status == Invitation.Status.SUPPRESSED
+    assert EligibilityEntry.objects.get().next_eligible_at == contact.last_surveyed_at + dt.timedelta(days=45)
+    Contact.objects.filter(pk=contact.pk).update(last_surveyed_at=timezone.now() - dt.timedelta(days=46))
+    contact.refresh_from_db()
+    again = sending.do_queue_invitation(org.survey, contact, org.north_1)
+    assert again is not None and again.status == Invitation.Status.SCHEDULED

@@ -70,8 +70,11 @@ class Survey(models.Model):
     company_name = models.CharField(max_length=200, blank=True)
     accent_color = models.CharField(max_length=7, default="#1f6feb", validators=[color_validator])
     logo_url = models.URLField(blank=True)
-    # Survey-fatigue rules: do not ask the same contact again within this many days (any survey).
-    min_days_between_invitations = models.PositiveSmallIntegerField(default=90)
+    # Survey-fatigue rules: do not ask the same contact again within this many days (any survey); empty means
+    # the installation's HARKEN_FATIGUE_DAYS.
+    min_days_between_invitations = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Days before a contact may be asked again; empty: the installation default."
+    )
     reminder_after_days = models.PositiveSmallIntegerField(default=3)
     max_reminders = models.PositiveSmallIntegerField(default=1)
     is_active = models.BooleanField(default=True)
