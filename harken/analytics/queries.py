@@ -120,6 +120,15 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), local_zone())
 
 
+def in_period(queryset: QuerySet[Any], moment: str, filters: Filters) -> QuerySet[Any]:
+    """Rows whose ``moment`` field falls on the period's calendar days (both inclusive, local time)."""
+    if filters.start:
+        queryset = queryset.filter(**{f"{moment}__gte": midnight(filters.start)})
+    if filters.end:
+        queryset = queryset.filter(**{f"{moment}__lt": midnight(filters.end + dt.timedelta(days=1))})
+    return queryset
+
+
 def responses(filters: Filters, user: User = None, *, scored_only: bool = True) -> QuerySet[Response]:
     """Responses matching ``filters``, limited to what ``user`` may see (all when user is None).
 
@@ -129,10 +138,7 @@ def responses(filters: Filters, user: User = None, *, scored_only: bool = True) 
     queryset = Response.objects.filter(score__isnull=False) if scored_only else Response.objects.all()
     if user is not None:
         queryset = scope_to_user(queryset, user)
-    if filters.start:
-        queryset = queryset.filter(submitted_at__gte=midnight(filters.start))
-    if filters.end:
-        queryset = queryset.filter(submitted_at__lt=midnight(filters.end + dt.timedelta(days=1)))
+    queryset = in_period(queryset, "submitted_at", filters)
     if filters.unit is not None:
         # unit_id IN (the subtree) rather than a join: the planner can then use the unit-first index.
         queryset = queryset.filter(unit_id__in=filters.unit.subtree().values("pk"))
@@ -354,10 +360,7 @@ def invitations_answered(filters: Filters, user: User = None) -> tuple[int, int]
     queryset = Invitation.objects.filter(sent_at__isnull=False)
     if user is not None:
         queryset = scope_to_user(queryset, user)
-    if filters.start:
-        queryset = queryset.filter(sent_at__gte=midnight(filters.start))
-    if filters.end:
-        queryset = queryset.filter(sent_at__lt=midnight(filters.end + dt.timedelta(days=1)))
+    queryset = in_period(queryset, "sent_at", filters)
     if filters.unit is not None:
         queryset = queryset.filter(unit__path__startswith=filters.unit.path)
     if filters.touchpoints:
