@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "harken.integrations.webhooks",
     "harken.demo",
     "harken.text",
+    "harken.reports",
+    "harken.reports.digests",
+    "harken.reports.metric_alerts",
 ]
 
 MIDDLEWARE = [
