@@ -8,15 +8,21 @@ Named users (STYLE.md): ``admin`` (superuser), ``analyst`` (reads everything), `
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -318,3 +324,64 @@ def run_worker(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         call_command("worker", batch=True, no_startup_delay=True, verbosity=0)
 
     return run
+
+
+# --- A real SMTP server (aiosmtpd) for everything that sends email ------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives, parsed."""
+
+    def __init__(self, refuse: str = "") -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str, options: Any) -> str:
+        if address == self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+class Smtp:
+    """A real SMTP server on a free port; ``start``/``stop`` take it up and down."""
+
+    def __init__(self, refuse: str = "") -> None:
+        self.port = free_port()
+        self.inbox = Inbox(refuse)
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Smtp]:
+    """A stopped SMTP server that Django's SMTP backend is configured to use."""
+    server = Smtp(refuse="nobody@example.com")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.QUIET_HOURS = "off"
+    settings.DEFAULT_FROM_EMAIL = "Harken <surveys@acme.example>"
+    yield server
+    server.stop()
