@@ -228,3 +228,21 @@ def test_skipping_bad_rows_never_creates_units_that_were_not_asked_for(org):
         "line 3, column 'store' (C): no unit 'Atlantis' in North; create it first or use --create-units"
     ]
     assert report.created == 1 and not Unit.objects.filter(name="Atlantis").exists()
+
+
+def test_a_customer_id_column_links_responses_to_contacts_by_their_crm_id(org, tmp_path):
+    known = Contact.objects.create(email="old@shop.example", external_id="C-1", name="Known", home_unit=org.north_1)
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        "id,score,Customer ID,email\n"
+        "r1,9,C-1,new-address@shop.example\n"  # the CRM id wins over a changed address
+        "r2,3,C-2,bo@shop.example\n"
+        "r3,7,,bo@shop.example\n"  # no id: found by address (the contact just created)
+    )
+    out, _ = run(str(path), "--survey", "relationship", "--unit", "North 1")
+    assert "created 3 responses" in out
+    rows = dict(Response.objects.filter(channel="import").values_list("external_id", "contact_id"))
+    created = Contact.objects.get(external_id="C-2")
+    assert rows == {"r1": known.pk, "r2": created.pk, "r3": created.pk}
+    assert (created.email, created.home_unit) == ("bo@shop.example", org.north_1)
+    assert Contact.objects.filter(email__iexact="new-address@shop.example").count() == 0

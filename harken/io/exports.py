@@ -31,158 +31,146 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XLS
 
 @dataclass(frozen=True)
 class Column:
-    """One exported column: its name, Parquet type, meaning, and how to get it from a ``values()`` row."""
+    """One exported column: its name, Parquet type, meaning, the ``values()`` field it comes from, and how to
+    turn that field's value into the exported one (unchanged when ``convert`` is None)."""
 
     name: str
     type: str  # int64, int8, boolean, string, timestamp
     description: str
-    get: Callable[[dict[str, Any]], Any]
+    source: str
+    convert: Callable[[Any], Any] | None = None
+
+    def get(self, row: dict[str, Any]) -> Any:
+        """This column's value in a ``values()`` row."""
+        value = row[self.source]
+        return self.convert(value) if self.convert else value
 
 
-def _field(name: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda row: row[name]
+def _local_month(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(local_zone()):%Y-%m}"
 
 
-def _month(row: dict[str, Any]) -> str:
-    return f"{row['submitted_at'].astimezone(local_zone()):%Y-%m}"
+def _json(value: Any) -> str:
+    return json.dumps(value or {}, ensure_ascii=False, sort_keys=True)
 
 
 RESPONSE_COLUMNS = [
-    Column("response_id", "int64", "Harken's id of the response; unique, never reused.", _field("id")),
-    Column("survey_id", "int64", "Id of the survey answered.", _field("survey_id")),
-    Column("survey", "string", "Name of the survey.", _field("survey__name")),
-    Column("unit_id", "int64", "Id of the unit (store, team …) the response is about.", _field("unit_id")),
-    Column("unit", "string", "Name of that unit.", _field("unit__name")),
+    Column("response_id", "int64", "Harken's id of the response; unique, never reused.", "id"),
+    Column("survey_id", "int64", "Id of the survey answered.", "survey_id"),
+    Column("survey", "string", "Name of the survey.", "survey__name"),
+    Column("unit_id", "int64", "Id of the unit (store, team …) the response is about.", "unit_id"),
+    Column("unit", "string", "Name of that unit.", "unit__name"),
     Column(
-        "unit_path",
-        "string",
-        "Ids from the root to the unit, e.g. /1/4/17/; prefix-match for subtrees.",
-        _field("unit__path"),
+        "unit_path", "string", "Ids from the root to the unit, e.g. /1/4/17/; prefix-match for subtrees.", "unit__path"
     ),
-    Column("touchpoint_id", "int64", "Id of the journey step, or null.", _field("touchpoint_id")),
-    Column("touchpoint", "string", "Slug of the journey step, or null.", _field("touchpoint__slug")),
-    Column("contact_id", "int64", "Id of the customer, or null (anonymous link, or erased).", _field("contact_id")),
+    Column("touchpoint_id", "int64", "Id of the journey step, or null.", "touchpoint_id"),
+    Column("touchpoint", "string", "Slug of the journey step, or null.", "touchpoint__slug"),
+    Column("contact_id", "int64", "Id of the customer, or null (anonymous link, or erased).", "contact_id"),
     Column(
         "contact_external_id",
         "string",
         "The customer's id in your CRM, or null.",
-        lambda row: row["contact__external_id"] or None,
+        "contact__external_id",
+        lambda value: value or None,
     ),
-    Column("employee_id", "int64", "Id of the employee the response is about, or null.", _field("employee_id")),
-    Column("invitation_id", "int64", "Id of the invitation answered, or null.", _field("invitation_id")),
-    Column("score", "int8", "0–10; null when the customer skipped the question (not in any NPS).", _field("score")),
+    Column("employee_id", "int64", "Id of the employee the response is about, or null.", "employee_id"),
+    Column("invitation_id", "int64", "Id of the invitation answered, or null.", "invitation_id"),
+    Column("score", "int8", "0–10; null when the customer skipped the question (not in any NPS).", "score"),
     Column(
-        "category",
-        "string",
-        "promoter (9–10), passive (7–8), detractor (0–6), or null without a score.",
-        _field("category"),
+        "category", "string", "promoter (9–10), passive (7–8), detractor (0–6), or null without a score.", "category"
     ),
-    Column("comment", "string", "The customer's comment; empty when none.", _field("comment")),
+    Column("comment", "string", "The customer's comment; empty when none.", "comment"),
     Column(
-        "answers",
-        "string",
-        "Follow-up answers as a JSON object keyed by the questions' stable keys.",
-        lambda row: json.dumps(row["answers"] or {}, ensure_ascii=False, sort_keys=True),
+        "answers", "string", "Follow-up answers as a JSON object keyed by the questions' stable keys.", "answers", _json
     ),
-    Column("channel", "string", "email, sms, link, widget, kiosk, api or import.", _field("channel")),
-    Column("language", "string", "Language the survey was answered in (en, es, fr, de …).", _field("language")),
-    Column(
-        "external_id", "string", "Id in the system the response was imported from, or empty.", _field("external_id")
-    ),
-    Column("submitted_at", "timestamp", "When the customer answered (UTC).", _field("submitted_at")),
-    Column(
-        "submitted_month", "string", "Calendar month of submitted_at in TIME_ZONE (YYYY-MM); the partition.", _month
-    ),
-    Column("created_at", "timestamp", "When the row was stored in Harken (UTC).", _field("created_at")),
-    Column(
-        "updated_at", "timestamp", "When the row last changed (UTC); the incremental watermark.", _field("updated_at")
-    ),
-]
-
-ANSWER_COLUMNS = [
-    Column("response_id", "int64", "The response the answer belongs to.", _field("response_id")),
-    Column(
-        "question_key",
-        "string",
-        "The question's stable key (never reused for another question).",
-        _field("question_key"),
-    ),
-    Column("value", "string", "The answer as text; a list of choices is JSON.", _field("value")),
+    Column("channel", "string", "email, sms, link, widget, kiosk, api or import.", "channel"),
+    Column("language", "string", "Language the survey was answered in (en, es, fr, de …).", "language"),
+    Column("external_id", "string", "Id in the system the response was imported from, or empty.", "external_id"),
+    Column("submitted_at", "timestamp", "When the customer answered (UTC).", "submitted_at"),
     Column(
         "submitted_month",
         "string",
-        "Month of the response (YYYY-MM in TIME_ZONE); the partition.",
-        _field("submitted_month"),
+        "Calendar month of submitted_at in TIME_ZONE (YYYY-MM); the partition.",
+        "submitted_at",
+        _local_month,
     ),
-    Column("updated_at", "timestamp", "When the response last changed (UTC).", _field("updated_at")),
+    Column("created_at", "timestamp", "When the row was stored in Harken (UTC).", "created_at"),
+    Column("updated_at", "timestamp", "When the row last changed (UTC); the incremental watermark.", "updated_at"),
 ]
 
-
-def _response_month(row: dict[str, Any]) -> str:
-    return f"{row['response__submitted_at'].astimezone(local_zone()):%Y-%m}"
-
+# Answers are not a table of their own (they live in the response's JSON): their rows are made from response
+# rows by ``answer_rows``, so their sources name the keys of those rows.
+ANSWER_COLUMNS = [
+    Column("response_id", "int64", "The response the answer belongs to.", "response_id"),
+    Column("question_key", "string", "The question's stable key (never reused for another question).", "question_key"),
+    Column("value", "string", "The answer as text; a list of choices is JSON.", "value"),
+    Column(
+        "submitted_month", "string", "Month of the response (YYYY-MM in TIME_ZONE); the partition.", "submitted_month"
+    ),
+    Column("updated_at", "timestamp", "When the response last changed (UTC).", "updated_at"),
+]
 
 THEME_COLUMNS = [
-    Column("response_id", "int64", "The response the theme was found in.", _field("response_id")),
-    Column("theme_id", "int64", "Id of the theme; stable when the theme is renamed.", _field("theme_id")),
-    Column("theme", "string", "Name of the theme.", _field("theme__name")),
-    Column(
-        "parent_theme_id",
-        "int64",
-        "Id of the theme's parent, or null for a top-level theme.",
-        _field("theme__parent_id"),
-    ),
-    Column("source", "string", "Who tagged it: rule (the theme's phrases), model or person.", _field("source")),
+    Column("response_id", "int64", "The response the theme was found in.", "response_id"),
+    Column("theme_id", "int64", "Id of the theme; stable when the theme is renamed.", "theme_id"),
+    Column("theme", "string", "Name of the theme.", "theme__name"),
+    Column("parent_theme_id", "int64", "Id of the theme's parent, or null for a top-level theme.", "theme__parent_id"),
+    Column("source", "string", "Who tagged it: rule (the theme's phrases), model or person.", "source"),
     Column(
         "excluded",
         "boolean",
         "True when a person removed the theme from the response; leave such rows out of counts.",
-        _field("excluded"),
+        "excluded",
     ),
-    Column("tagged_at", "timestamp", "When the theme was attached to the response (UTC).", _field("created_at")),
-    Column("submitted_month", "string", "Month of the response (YYYY-MM in TIME_ZONE).", _response_month),
+    Column("tagged_at", "timestamp", "When the theme was attached to the response (UTC).", "created_at"),
+    Column(
+        "submitted_month",
+        "string",
+        "Month of the response (YYYY-MM in TIME_ZONE).",
+        "response__submitted_at",
+        _local_month,
+    ),
 ]
 
 CASE_COLUMNS = [
-    Column("case_id", "int64", "Harken's id of the follow-up case.", _field("id")),
-    Column("response_id", "int64", "The response the case follows up.", _field("response_id")),
-    Column("rule_id", "int64", "Id of the alert rule that opened it, or null when opened by hand.", _field("rule_id")),
-    Column("unit_id", "int64", "Id of the unit responsible for the case.", _field("unit_id")),
-    Column("unit", "string", "Name of that unit.", _field("unit__name")),
-    Column("status", "string", "new, in_progress, waiting, resolved or closed.", _field("status")),
-    Column("priority", "int8", "1 low, 2 normal, 3 high, 4 urgent.", _field("priority")),
+    Column("case_id", "int64", "Harken's id of the follow-up case.", "id"),
+    Column("response_id", "int64", "The response the case follows up.", "response_id"),
+    Column("rule_id", "int64", "Id of the alert rule that opened it, or null when opened by hand.", "rule_id"),
+    Column("unit_id", "int64", "Id of the unit responsible for the case.", "unit_id"),
+    Column("unit", "string", "Name of that unit.", "unit__name"),
+    Column("status", "string", "new, in_progress, waiting, resolved or closed.", "status"),
+    Column("priority", "int8", "1 low, 2 normal, 3 high, 4 urgent.", "priority"),
+    Column("owner_id", "int64", "Id of the Harken user who owns the case, or null when unassigned.", "owner_id"),
+    Column("owner", "string", "Username of that user, or null.", "owner__username"),
+    Column("opened_at", "timestamp", "When the case was opened (UTC).", "opened_at"),
+    Column("due_at", "timestamp", "When it is due by the rule's SLA in business hours (UTC), or null.", "due_at"),
     Column(
-        "owner_id", "int64", "Id of the Harken user who owns the case, or null when unassigned.", _field("owner_id")
+        "first_contact_at", "timestamp", "When the customer was first contacted (UTC), or null.", "first_contact_at"
     ),
-    Column("owner", "string", "Username of that user, or null.", _field("owner__username")),
-    Column("opened_at", "timestamp", "When the case was opened (UTC).", _field("opened_at")),
+    Column("resolved_at", "timestamp", "When it was resolved (UTC), or null.", "resolved_at"),
+    Column("closed_at", "timestamp", "When it was closed (UTC), or null.", "closed_at"),
+    Column("escalation_level", "int8", "How many times it was escalated for being overdue.", "escalation_level"),
     Column(
-        "due_at", "timestamp", "When it is due by the rule's SLA in business hours (UTC), or null.", _field("due_at")
-    ),
-    Column(
-        "first_contact_at",
-        "timestamp",
-        "When the customer was first contacted (UTC), or null.",
-        _field("first_contact_at"),
-    ),
-    Column("resolved_at", "timestamp", "When it was resolved (UTC), or null.", _field("resolved_at")),
-    Column("closed_at", "timestamp", "When it was closed (UTC), or null.", _field("closed_at")),
-    Column(
-        "escalation_level", "int8", "How many times it was escalated for being overdue.", _field("escalation_level")
+        "root_cause_id",
+        "int64",
+        "Id of the root-cause theme (as theme_id in the themes export), or null when not yet known.",
+        "root_cause_id",
     ),
     Column(
         "root_cause",
         "string",
-        "product, delivery, price, staff, process, communication, other; empty when not yet known.",
-        _field("root_cause"),
+        "Name of the root-cause theme; empty when not yet known.",
+        "root_cause__name",
+        lambda name: name or "",
     ),
+    Column("outcome", "string", "recovered, not_recovered, unreachable, no_action; empty while open.", "outcome"),
     Column(
-        "outcome",
+        "submitted_month",
         "string",
-        "recovered, not_recovered, unreachable, no_action; empty while open.",
-        _field("outcome"),
+        "Month of the response (YYYY-MM in TIME_ZONE).",
+        "response__submitted_at",
+        _local_month,
     ),
-    Column("submitted_month", "string", "Month of the response (YYYY-MM in TIME_ZONE).", _response_month),
 ]
 
 DATASETS = {
@@ -194,35 +182,29 @@ DATASETS = {
 # Datasets whose rows change with the response's updated_at: the ones the incremental export can follow.
 INCREMENTAL = ("responses", "answers")
 FORMATS = ("csv", "xlsx", "parquet")
-_VALUES = [
-    "id",
-    "survey_id",
-    "unit_id",
-    "touchpoint_id",
-    "contact_id",
-    "employee_id",
-    "invitation_id",
-    "score",
-    "category",
-    "comment",
-    "answers",
-    "channel",
-    "language",
-    "external_id",
-    "submitted_at",
-    "created_at",
-    "updated_at",
-]
+
+# The table each dataset reads, in a stable order, for the responses selected.
+_TABLES: dict[str, Callable[[QuerySet[Response]], QuerySet[Any]]] = {
+    "responses": lambda responses: responses.order_by("id"),
+    "themes": lambda responses: ResponseTheme.objects.filter(response__in=responses.values("id")).order_by(
+        "response_id", "theme_id"
+    ),
+    # No case titles or notes: they may name people.
+    "cases": lambda responses: Case.objects.filter(response__in=responses.values("id")).order_by("id"),
+}
 
 
-_RELATED = ["survey__name", "unit__name", "unit__path", "touchpoint__slug", "contact__external_id"]
+def _table_rows(dataset: str, responses: QuerySet[Response]) -> Iterator[dict[str, Any]]:
+    """The dataset's rows read in chunks with ``values()`` of exactly the fields its columns need."""
+    columns = DATASETS[dataset]
+    fields = list(dict.fromkeys(column.source for column in columns))
+    for row in _TABLES[dataset](responses).values(*fields).iterator(chunk_size=CHUNK):
+        yield {column.name: column.get(row) for column in columns}
 
 
 def response_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
     """Export rows of responses, in id order, read in chunks."""
-    rows = queryset.order_by("id").values(*_VALUES, *_RELATED)
-    for row in rows.iterator(chunk_size=CHUNK):
-        yield {column.name: column.get(row) for column in RESPONSE_COLUMNS}
+    return _table_rows("responses", queryset)
 
 
 def answer_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
@@ -230,74 +212,21 @@ def answer_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
     for response in response_rows(queryset):
         for key, value in sorted(json.loads(response["answers"]).items()):
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            yield {
+            source = {
                 "response_id": response["response_id"],
                 "question_key": key,
                 "value": text,
                 "submitted_month": response["submitted_month"],
                 "updated_at": response["updated_at"],
             }
-
-
-_THEME_VALUES = [
-    "response_id",
-    "theme_id",
-    "theme__name",
-    "theme__parent_id",
-    "source",
-    "excluded",
-    "created_at",
-    "response__submitted_at",
-]
-_CASE_VALUES = [
-    "id",
-    "response_id",
-    "rule_id",
-    "unit_id",
-    "unit__name",
-    "status",
-    "priority",
-    "owner_id",
-    "owner__username",
-    "opened_at",
-    "due_at",
-    "first_contact_at",
-    "resolved_at",
-    "closed_at",
-    "escalation_level",
-    "root_cause",
-    "outcome",
-    "response__submitted_at",
-]
-
-
-def theme_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
-    """One row per theme found in a response (excluded ones too, flagged), in response then theme order."""
-    links = ResponseTheme.objects.filter(response__in=queryset.values("id")).order_by("response_id", "theme_id")
-    rows = links.values(*_THEME_VALUES)
-    for row in rows.iterator(chunk_size=CHUNK):
-        yield {column.name: column.get(row) for column in THEME_COLUMNS}
-
-
-def case_rows(queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
-    """One row per follow-up case of the responses, in id order; no titles or notes (they may name people)."""
-    cases = Case.objects.filter(response__in=queryset.values("id")).order_by("id")
-    rows = cases.values(*_CASE_VALUES)
-    for row in rows.iterator(chunk_size=CHUNK):
-        yield {column.name: column.get(row) for column in CASE_COLUMNS}
-
-
-_ROWS: dict[str, Callable[[QuerySet[Response]], Iterator[dict[str, Any]]]] = {
-    "responses": response_rows,
-    "answers": answer_rows,
-    "themes": theme_rows,
-    "cases": case_rows,
-}
+            yield {column.name: column.get(source) for column in ANSWER_COLUMNS}
 
 
 def rows_of(dataset: str, queryset: QuerySet[Response]) -> Iterator[dict[str, Any]]:
     """The rows of a dataset (``responses``, ``answers``, ``themes`` or ``cases``) for the responses selected."""
-    return _ROWS[dataset](queryset)
+    if dataset == "answers":
+        return answer_rows(queryset)
+    return _table_rows(dataset, queryset)
 
 
 # --- Writers --------------------------------------------------------------------------------------------------
@@ -389,15 +318,26 @@ CONTENT_TYPES = {
 }
 
 
+def write_file(dataset: str, fmt: str, queryset: QuerySet[Response], path: Path) -> int:
+    """Write the dataset for the responses selected to ``path`` in ``fmt``; returns the row count."""
+    columns, rows = DATASETS[dataset], rows_of(dataset, queryset)
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8", newline="") as out:
+            return write_csv(columns, rows, out)
+    if fmt == "xlsx":
+        return write_xlsx(columns, rows, path)
+    if fmt == "parquet":
+        return write_parquet(columns, rows, path)
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
 def export_bytes(dataset: str, fmt: str, queryset: QuerySet[Response]) -> bytes:
     """The whole file of a dataset for the responses selected, for a download."""
-    rows = rows_of(dataset, queryset)
     if fmt == "csv":
         text = io.StringIO()
-        write_csv(DATASETS[dataset], rows, text)
+        write_csv(DATASETS[dataset], rows_of(dataset, queryset), text)
         return text.getvalue().encode()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"export.{fmt}"
-        writer = write_xlsx if fmt == "xlsx" else write_parquet
-        writer(DATASETS[dataset], rows, path)
+        write_file(dataset, fmt, queryset, path)
         return path.read_bytes()

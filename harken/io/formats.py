@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from harken.io.tables import Table
 from harken.io.values import CellError, clean_header, is_number, parse_score
 
-ROLES = ("id", "score", "submitted", "comment", "email", "name", "last_name", "language", "group")
+ROLES = ("id", "score", "submitted", "comment", "email", "customer_id", "name", "last_name", "language", "group")
 NUMBERED = re.compile(r"^\d+\.\s+")
 
 
@@ -88,6 +88,7 @@ def qualtrics(table: Table) -> Layout:
         id=["ResponseId"],
         submitted=["RecordedDate", "EndDate"],
         email=["RecipientEmail"],
+        customer_id=["ExternalReference"],
         name=["RecipientFirstName"],
         last_name=["RecipientLastName"],
         language=["UserLanguage"],
@@ -254,6 +255,7 @@ GENERIC_NAMES = {
         "date submitted",
     ],
     "email": ["email", "e-mail", "email address", "correo"],
+    "customer_id": ["customer id", "customer_id", "contact id", "contact_id", "account id", "account_id", "client id"],
     "name": ["name", "full name", "nombre"],
     "language": ["language", "lang", "locale"],
     "group": ["nps group", "nps_group", "category", "group", "nps category"],

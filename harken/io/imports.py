@@ -49,6 +49,7 @@ class Report:
     contacts_created: int = 0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # decisions about the whole file, e.g. a 1–11 scale recoded
 
     @property
     def ok(self) -> bool:
@@ -98,7 +99,13 @@ def check_answers(survey: Survey, answer_keys: list[str]) -> list[str]:
 
 def do_import(parsed: Parsed, target: Target, dry_run: bool = False) -> Report:
     """Write the records in one transaction; with problems (unless skipping bad rows) or a dry run, roll back."""
-    report = Report(format=parsed.format, dry_run=dry_run, excluded=parsed.excluded, warnings=parsed.warnings)
+    report = Report(
+        format=parsed.format,
+        dry_run=dry_run,
+        excluded=parsed.excluded,
+        warnings=parsed.warnings,
+        notes=parsed.notes,
+    )
     report.rows = len(parsed.records) + sum(parsed.excluded.values()) + len({p.line for p in parsed.problems})
     report.problems = list(parsed.problems)
     with transaction.atomic():
@@ -140,21 +147,52 @@ def _new_records(records: list[Record], survey: Survey, report: Report) -> list[
     return [record for record in records if record.external_id not in existing]
 
 
+def _contact_key(record: Record) -> str:
+    """Which contact a record is about: its CRM id if the file has one, else its e-mail address."""
+    if record.customer_id:
+        return f"id:{record.customer_id}"
+    return f"email:{record.email.lower()}" if "@" in record.email else ""
+
+
 def _contacts(records: list[Record], units: dict[str, Unit], target: Target, report: Report) -> dict[str, Contact]:
-    """Contacts by lower-case e-mail: found, else created with the record's name and unit."""
-    emails = {record.email.lower(): record for record in records if "@" in record.email}
+    """Contacts by ``_contact_key``: found by CRM id, else by e-mail (any case), else created with the
+    record's id, address, name and unit."""
+    wanted = {_contact_key(record): record for record in records if _contact_key(record)}
+    ids = [record.customer_id for record in wanted.values() if record.customer_id]
+    emails = [record.email.lower() for record in wanted.values() if "@" in record.email]
+    by_id: dict[str, Contact] = {}
+    by_email: dict[str, Contact] = {}
+    for start in range(0, max(len(ids), len(emails)), BATCH):
+        for row in Contact.objects.filter(external_id__in=ids[start : start + BATCH]):
+            by_id[row.external_id] = row
+        for row in Contact.objects.annotate(lower=Lower("email")).filter(lower__in=emails[start : start + BATCH]):
+            by_email.setdefault(row.email.lower(), row)
     found: dict[str, Contact] = {}
-    keys = list(emails)
-    for start in range(0, len(keys), BATCH):
-        chunk = keys[start : start + BATCH]
-        for contact in Contact.objects.annotate(lower=Lower("email")).filter(lower__in=chunk):
-            found[contact.email.lower()] = contact
-    for email, record in emails.items():
-        if email not in found:
+    for key, record in wanted.items():
+        contact = _existing_contact(record, by_id, by_email)
+        if contact is None:
             unit = units.get(record.unit, target.unit)
-            found[email] = Contact.objects.create(email=record.email[:254], name=record.name, home_unit=unit)
+            contact = Contact.objects.create(
+                email=record.email[:254] if "@" in record.email else "",
+                external_id=record.customer_id,
+                name=record.name,
+                home_unit=unit,
+            )
             report.contacts_created += 1
+            if "@" in record.email:
+                by_email.setdefault(record.email.lower(), contact)
+        found[key] = contact
     return found
+
+
+def _existing_contact(record: Record, by_id: dict[str, Contact], by_email: dict[str, Contact]) -> Contact | None:
+    """The contact with the record's CRM id; else the one with its address, unless that one has another CRM id."""
+    if record.customer_id and record.customer_id in by_id:
+        return by_id[record.customer_id]
+    contact = by_email.get(record.email.lower()) if "@" in record.email else None
+    if contact is not None and record.customer_id and contact.external_id:
+        return None
+    return contact
 
 
 def _create_responses(
@@ -172,7 +210,7 @@ def _create_responses(
             survey=target.survey,
             unit=units.get(record.unit, target.unit),
             touchpoint=plan.touchpoints.get(record.touchpoint, default_touchpoint),
-            contact=contacts.get(record.email.lower()),
+            contact=contacts.get(_contact_key(record)),
             score=record.score,
             comment=record.comment,
             answers=record.answers,

@@ -13,10 +13,21 @@ from typing import TypeVar
 from harken.analytics.nps import classify
 from harken.io.formats import Layout, LayoutError, detect
 from harken.io.tables import FileError, Table, read_table
-from harken.io.values import CellError, DateStyle, category_of, clean_text, guess_date_style, parse_score
+from harken.io.values import (
+    CellError,
+    DateStyle,
+    Scale,
+    category_of,
+    clean_text,
+    detect_scale,
+    guess_date_style,
+    parse_score,
+)
 from harken.io.values import parse_timestamp as _parse_timestamp
 
 T = TypeVar("T")
+ColumnRef = str | int  # a header name (or 1-based number as text), or a 0-based index from the mapping page
+SCALES = ("auto", "0-10", "1-11")
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,12 @@ class Options:
     delimiter: str | None = None
     day_first: bool | None = None
     include_partial: bool = False
-    columns: dict[str, str] = field(default_factory=dict)  # role → column name, e.g. {"score": "Q12"}
-    unit_column: str | None = None
-    touchpoint_column: str | None = None
-    answer_columns: dict[str, str] = field(default_factory=dict)  # column name → question key
+    # role → column, e.g. {"score": "Q12"}; None takes away a role Harken guessed (the mapping page's "not used")
+    columns: dict[str, ColumnRef | None] = field(default_factory=dict)
+    unit_column: ColumnRef | None = None
+    touchpoint_column: ColumnRef | None = None
+    answer_columns: dict[ColumnRef, str] = field(default_factory=dict)  # column → question key
+    scale: str = "auto"  # of the score: auto (detect 1–11), 0-10 or 1-11
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,7 @@ class Record:
     submitted_at: datetime | None
     comment: str = ""
     email: str = ""
+    customer_id: str = ""  # the contact's id in the CRM (``Contact.external_id``)
     name: str = ""
     language: str = ""
     unit: str = ""
@@ -75,6 +89,15 @@ class Parsed:
     excluded: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    scale: Scale = field(default_factory=lambda: Scale(0))
+    answers: dict[int, str] = field(default_factory=dict)  # column index → question key
+
+    @property
+    def notes(self) -> list[str]:
+        """What the reader decided about the whole file, for the dry run."""
+        if self.scale.offset:
+            return [f"The scores are on a 1–11 scale ({self.scale.reason}): they are recoded to 0–10 (1 → 0, 11 → 10)."]
+        return []
 
 
 def column_name(layout: Layout, index: int) -> str:
@@ -91,12 +114,13 @@ def parse_file(data: bytes, filename: str, options: Options) -> Parsed:
     """Read, recognise and parse a file.  ``FileError``/``LayoutError`` when it cannot be read at all."""
     table = read_table(data, filename, options.delimiter)
     layout = detect(table, options.format)
-    _apply_overrides(layout, options)
+    answers = _apply_overrides(layout, options)
     if "score" not in layout.columns:
         raise LayoutError(
             f"cannot tell which column holds the 0–10 score in this {layout.format} file; name it with --score-column"
         )
-    parsed = Parsed(format=layout.format, layout=layout, table=table)
+    parsed = Parsed(format=layout.format, layout=layout, table=table, answers=answers)
+    parsed.scale = _scale(table, layout, options.scale)
     style = _date_style(table, layout, options)
     seen: Counter[str] = Counter()
     first_line: dict[str, int] = {}
@@ -118,16 +142,37 @@ def parse_file(data: bytes, filename: str, options: Options) -> Parsed:
     return parsed
 
 
-def _apply_overrides(layout: Layout, options: Options) -> None:
-    for role, name in options.columns.items():
-        if name:
-            layout.columns[role] = layout.index_of(name)
-    if options.unit_column:
-        layout.columns["unit"] = layout.index_of(options.unit_column)
-    if options.touchpoint_column:
-        layout.columns["touchpoint"] = layout.index_of(options.touchpoint_column)
-    for name in options.answer_columns:
-        layout.index_of(name)  # fails early with the list of columns
+def _index(layout: Layout, ref: ColumnRef) -> int:
+    if isinstance(ref, int):
+        if not 0 <= ref < len(layout.header):
+            raise LayoutError(f"no column number {ref + 1}; the file has {len(layout.header)}")
+        return ref
+    return layout.index_of(ref)
+
+
+def _apply_overrides(layout: Layout, options: Options) -> dict[int, str]:
+    """Apply the columns named in ``options`` to the guessed layout; returns the answer columns by index."""
+    for role, ref in options.columns.items():
+        if ref is None:
+            layout.columns.pop(role, None)
+        elif ref != "":
+            layout.columns[role] = _index(layout, ref)
+    if options.unit_column not in (None, ""):
+        layout.columns["unit"] = _index(layout, options.unit_column)  # type: ignore[arg-type]
+    if options.touchpoint_column not in (None, ""):
+        layout.columns["touchpoint"] = _index(layout, options.touchpoint_column)  # type: ignore[arg-type]
+    return {_index(layout, ref): key for ref, key in options.answer_columns.items()}  # fails early, listing columns
+
+
+def _scale(table: Table, layout: Layout, chosen: str) -> Scale:
+    if chosen not in SCALES:
+        raise LayoutError(f"unknown scale {chosen!r}; choose from {', '.join(SCALES)}")
+    if chosen != "auto":
+        return Scale(1 if chosen == "1-11" else 0, "chosen")
+    index = layout.columns["score"]
+    labels = [row[index] for row in table.rows[: layout.data_start] if index < len(row)]
+    cells = [row[index] for row in table.rows[layout.data_start :] if index < len(row)]
+    return detect_scale(cells, labels)
 
 
 def _date_style(table: Table, layout: Layout, options: Options) -> DateStyle:
@@ -152,7 +197,8 @@ def _record(parsed: Parsed, row: list[str], line: int, options: Options, style: 
             return None
     columns = layout.columns
     problems_before = len(parsed.problems)
-    score = _read(parsed, line, columns["score"], lambda: parse_score(_cell(row, columns["score"])))
+    offset = parsed.scale.offset
+    score = _read(parsed, line, columns["score"], lambda: parse_score(_cell(row, columns["score"]), offset))
     submitted = None
     if "submitted" in columns:
         zone = layout.zone or options.time_zone
@@ -169,14 +215,13 @@ def _record(parsed: Parsed, row: list[str], line: int, options: Options, style: 
         submitted_at=submitted,
         comment=_cell(row, columns.get("comment")).strip(),
         email=clean_text(_cell(row, columns.get("email"))),
+        customer_id=clean_text(_cell(row, columns.get("customer_id")))[:100],
         name=clean_text(name)[:200],
         language=clean_text(_cell(row, columns.get("language"))).lower()[:8],
         unit=clean_text(_cell(row, columns.get("unit"))),
         touchpoint=clean_text(_cell(row, columns.get("touchpoint"))),
         answers={
-            key: clean_text(_cell(row, layout.index_of(name)))
-            for name, key in options.answer_columns.items()
-            if clean_text(_cell(row, layout.index_of(name)))
+            key: clean_text(_cell(row, index)) for index, key in parsed.answers.items() if _cell(row, index).strip()
         },
     )
 

@@ -29,24 +29,73 @@ def clean_text(text: str) -> str:
     return text.replace("\xa0", " ").strip()
 
 
-def parse_score(text: str) -> int | None:
+def parse_score(text: str, offset: int = 0) -> int | None:
     """A 0–10 score from "9", "9.0", "10 - Extremely likely" or "0 – Not at all likely"; None when blank.
 
     ``-1`` (an "unknown" sentinel) is None too.  Anything else — 6.5, 11, "great" — is a ``CellError``:
-    an import must never round a score into a bucket.
+    an import must never round a score into a bucket.  With ``offset=1`` the file's scale is 1–11 (see
+    ``detect_scale``) and 1 … 11 are read as 0 … 10.
     """
     text = clean_text(text)
     if not text:
         return None
+    low, high = offset, 10 + offset
     match = SCORE_LABEL.match(text)
     if not match:
-        raise CellError(f"{text!r} is not a score from 0 to 10")
+        raise CellError(f"{text!r} is not a score from {low} to {high}")
     value = float(match.group(1).replace(",", "."))
     if value == UNKNOWN_SCORE:
         return None
-    if not value.is_integer() or not 0 <= value <= 10:
-        raise CellError(f"{text!r} is not a whole number from 0 to 10")
-    return int(value)
+    if not value.is_integer() or not low <= value <= high:
+        raise CellError(f"{text!r} is not a whole number from {low} to {high}")
+    return int(value) - offset
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The scale of a file's score column: ``offset`` 0 for 0–10, 1 for 1–11; ``reason`` says how we know."""
+
+    offset: int
+    reason: str = ""
+
+
+_RANGE_1_11 = re.compile(r"(?<!\d)1\s*(?:-|–|—|to|a|bis|à)\s*11(?!\d)", re.IGNORECASE)
+_LABELLED = re.compile(r"^\s*(\d+)\s*[-–—:=]\s*\S")
+
+
+def detect_scale(cells: list[str], labels: list[str]) -> Scale:
+    """0–10 or 1–11, from the score column's header texts and values (pure).
+
+    Some tools code an 11-point "how likely" question 1–11 (Qualtrics' default codes for a multiple-choice
+    question; some SurveyMonkey and survey-panel exports).  It is 1–11 when a header says "1-11"; when the
+    end points carry labels ("1 - Not at all likely" … "11 - Extremely likely") and none is on 0; or when
+    all values are whole numbers from 1 to 11 and 11 is common (at least 5 answers and 5 %).  Anything else
+    stays 0–10, where an 11 is a bad score.
+    """
+    for label in labels:
+        if _RANGE_1_11.search(clean_header(label)):
+            return Scale(1, f"the header says {clean_header(label)!r}")
+    numbers: list[float] = []
+    labelled: set[int] = set()
+    for cell in cells:
+        text = clean_text(cell)
+        match = SCORE_LABEL.match(text)
+        if not match:
+            continue
+        numbers.append(float(match.group(1).replace(",", ".")))
+        named = _LABELLED.match(text)
+        if named:
+            labelled.add(int(named.group(1)))
+    if 0 not in numbers and (11 in labelled or (1 in labelled and 0 not in labelled and 10 not in labelled)):
+        ends = " and ".join(str(n) for n in sorted(labelled & {1, 11}))
+        return Scale(1, f"the labelled answers are {ends}, not 0 and 10")
+    # From values alone only when 11 is common (the top answer usually is): a 0–10 file without any 0 and
+    # with a stray 11 must keep its scores and report the 11 as a mistake.
+    answered = [n for n in numbers if n != UNKNOWN_SCORE]
+    elevens = answered.count(11)
+    if answered and set(answered) <= set(map(float, range(1, 12))) and elevens >= max(5, 0.05 * len(answered)):
+        return Scale(1, f"the scores run from 1 to 11 ({elevens} are 11) and none is 0")
+    return Scale(0)
 
 
 def category_of(text: str) -> str | None:

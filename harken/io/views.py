@@ -1,4 +1,5 @@
-"""The Import page (upload → dry run with problems by line and column → confirm) and the Export page.
+"""The Import page (upload → column mapping → dry run with problems by line and column → confirm) and the
+Export page.
 
 Both reuse ``harken.io``: ``parse_file`` and ``do_import`` as ``harken import responses`` does, and the export
 datasets of ``harken export``, scoped to the viewer's units with the dashboards' filters.
@@ -16,52 +17,76 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from harken.analytics import periods
-from harken.api.auth import check_can_write_unit
+from harken.api.auth import check_can_write_unit, is_administrator
 from harken.dashboards import selection
-from harken.distribution.models import Channel
+from harken.dashboards.views import _choices as filter_choices  # one source of the filter bar's options
 from harken.io import uploads
 from harken.io.exports import CONTENT_TYPES, export_bytes
-from harken.io.formats import LayoutError
-from harken.io.forms import ExportForm, ImportForm
+from harken.io.formats import LayoutError, detect
+from harken.io.forms import ExportForm, ImportForm, MappingForm
 from harken.io.imports import Report, Target, do_import
 from harken.io.parse import Options, parse_file
 from harken.io.selection import matching_responses
-from harken.io.tables import FileError
+from harken.io.tables import FileError, read_table
 from harken.org import audit
 from harken.org.scoping import visible_units
-from harken.surveys.models import Survey, Touchpoint
 
 
 def may_import(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Staff and superusers may import history (base.html shows the Import link to the same people)."""
-    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+    """Administrators of the organisation (the admin role on a unit, or superusers) may import history;
+    base.html shows the Import link to the same people."""
+    return user.is_authenticated and is_administrator(user)
 
 
 def check_can_import(user: AbstractBaseUser | AnonymousUser) -> None:
     """Refuse everyone else."""
     if not may_import(user):
-        raise PermissionDenied("Only staff and administrators may import responses.")
+        raise PermissionDenied("Only administrators may import responses.")
 
 
 def import_page(request: HttpRequest) -> TemplateResponse:
-    """GET: the form.  POST: a dry run of the uploaded file, or (``step=import``) the import itself."""
+    """Upload → map the columns → dry run (problems by line and column) → import.
+
+    The first POST of a file (or of another format or survey than the mapping was made for) shows the
+    recognised columns in a mapping form; later POSTs carry the upload's token and the mapping, and run the
+    dry run (``step=dry_run``) or the import (``step=import``).
+    """
     check_can_import(request.user)
     form = ImportForm(request.user, request.POST or None)
     context: dict[str, Any] = {"form": form}
-    if request.method != "POST" or not form.is_valid():
-        return TemplateResponse(request, "io/import.html", context, status=422 if request.method == "POST" else 200)
+    if request.method != "POST":
+        return TemplateResponse(request, "io/import.html", context)
+    if not form.is_valid():
+        return TemplateResponse(request, "io/import.html", context, status=422)
+    data = form.cleaned_data
+    try:
+        check_can_write_unit(request.user, data["unit"])  # type: ignore[arg-type]
+        upload = _upload(request)
+        table = read_table(upload.data, upload.filename)
+        layout = detect(table, data["format"] or None)
+    except (FileError, LayoutError, ValueError, PermissionDenied) as exc:
+        context["error"] = str(exc)
+        return TemplateResponse(request, "io/import.html", context, status=422)
+    questions = list(data["survey"].questions.filter(is_active=True).order_by("position", "pk"))
+    mapped_for = f"{layout.format}:{data['survey'].pk}"
+    fresh = "file" in request.FILES or request.POST.get("mapped_for") != mapped_for
+    mapping = MappingForm(layout, table, questions, None if fresh else request.POST)
+    context |= {"upload": upload, "layout": layout, "rows": len(table.rows) - layout.data_start}
+    context |= {"mapping": mapping, "mapped_for": mapped_for}
+    if fresh:
+        return TemplateResponse(request, "io/import.html", context)
+    if not mapping.is_valid():
+        return TemplateResponse(request, "io/import.html", context, status=422)
     confirm = request.POST.get("step") == "import"
     try:
-        upload = _upload(request)
-        report = _run(request.user, form.cleaned_data, upload, dry_run=not confirm)  # type: ignore[arg-type]
-    except (FileError, LayoutError, ValueError, PermissionDenied) as exc:
+        report = _run(data, mapping, upload, dry_run=not confirm)
+    except (FileError, LayoutError, ValueError) as exc:
         context["error"] = str(exc)
         return TemplateResponse(request, "io/import.html", context, status=422)
     if confirm and report.created + report.already_imported:
         uploads.discard(request.user.pk, upload.token)
-    can_confirm = not confirm and report.created > 0 and (report.ok or form.cleaned_data["skip_bad_rows"])
-    context |= {"report": report, "upload": upload, "confirmed": confirm, "can_confirm": can_confirm}
+    can_confirm = not confirm and report.created > 0 and (report.ok or data["skip_bad_rows"])
+    context |= {"report": report, "confirmed": confirm, "can_confirm": can_confirm}
     return TemplateResponse(request, "io/import.html", context)
 
 
@@ -75,15 +100,14 @@ def _upload(request: HttpRequest) -> uploads.Upload:
     return uploads.load(request.user.pk, token, request.POST.get("filename", ""))
 
 
-def _run(user: AbstractBaseUser, data: dict[str, Any], upload: uploads.Upload, dry_run: bool) -> Report:
-    """Check the unit, parse the file and import it (or pretend to)."""
-    check_can_write_unit(user, data["unit"])
-    columns = {"score": data["score_column"]} if data["score_column"] else {}
+def _run(data: dict[str, Any], mapping: MappingForm, upload: uploads.Upload, dry_run: bool) -> Report:
+    """Parse the file with the mapping and import it (or pretend to)."""
     options = Options(
         time_zone=zoneinfo.ZoneInfo(settings.TIME_ZONE),
         format=data["format"] or None,
-        columns=columns,
-        unit_column=data["unit_column"] or None,
+        columns=mapping.roles(),
+        answer_columns=mapping.answers(),
+        scale=data["scale"] or "auto",
     )
     parsed = parse_file(upload.data, upload.filename, options)
     target = Target(data["survey"], data["unit"], data["touchpoint"], skip_bad_rows=data["skip_bad_rows"])
@@ -105,16 +129,10 @@ def export_page(request: HttpRequest) -> HttpResponse:
 
 
 def _export_context(request: HttpRequest, form: ExportForm, chosen: selection.Selection) -> dict[str, Any]:
-    units = visible_units(request.user).order_by("path")
-    top = min((unit.depth for unit in units), default=0)
+    """The form and the dashboards' filter options (the page includes their filter fields)."""
     return {
         "form": form,
         "sel": chosen,
-        "period_choices": list(periods.PRESETS.items()),
-        "unit_choices": [(unit.pk, "\u2003" * (unit.depth - top) + unit.name) for unit in units],
-        "touchpoint_choices": list(Touchpoint.objects.values_list("pk", "name")),
-        "survey_choices": list(Survey.objects.values_list("pk", "name")),
-        "channel_choices": Channel.choices,
-        "category_choices": [("promoter", "Promoters"), ("passive", "Passives"), ("detractor", "Detractors")],
-        "has_units": units.exists(),
+        "has_units": visible_units(request.user).exists(),
+        **filter_choices(request.user, chosen),
     }

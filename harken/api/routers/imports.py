@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -38,6 +39,9 @@ class ImportForm(Schema):
     id_column: str | None = None
     time_zone: str | None = Field(None, description="Zone of times without one; default TIME_ZONE.")
     day_first: bool | None = None
+    scale: Literal["auto", "0-10", "1-11"] = Field(
+        "auto", description="Scale of the score column; auto recognises 1–11 exports and recodes them to 0–10."
+    )
     skip_bad_rows: bool = False
 
 
@@ -59,6 +63,7 @@ class ImportOut(Schema):
     contacts_created: int
     problems: list[ProblemOut]
     warnings: list[ProblemOut]
+    notes: list[str] = Field(description="Decisions about the whole file, e.g. a 1–11 scale recoded to 0–10.")
 
 
 @router.post("/imports/responses", response=ImportOut, auth=WRITE, summary="Import a survey tool's export")
@@ -114,4 +119,5 @@ def _options(form: ImportForm) -> Options:
         day_first=form.day_first,
         columns={role: name for role, name in roles.items() if name},
         unit_column=form.unit_column,
+        scale=form.scale,
     )

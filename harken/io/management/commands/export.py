@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from argparse import ArgumentParser
@@ -13,10 +14,11 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 
 from harken.analytics.queries import Filters, QueryError
-from harken.io.exports import DATASETS, FORMATS, INCREMENTAL, rows_of, write_csv, write_parquet, write_xlsx
+from harken.io.exports import DATASETS, FORMATS, INCREMENTAL, rows_of, write_csv, write_file
 from harken.io.selection import matching_responses
 from harken.io.warehouse import do_incremental_export
 from harken.management.base import HarkenCommand, iso_date
+from harken.org import audit
 from harken.org.models import Unit
 from harken.surveys.models import Survey, Touchpoint
 
@@ -43,7 +45,7 @@ class Command(HarkenCommand):
         parser.add_argument("--user", metavar="USERNAME", help="Export only what this user may see.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        queryset = self._responses(options)
+        user, queryset = self._responses(options)
         dataset, output = options["dataset"], options["output"]
         if options["incremental"]:
             if output is None:
@@ -59,6 +61,7 @@ class Command(HarkenCommand):
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
             since = report.previous.isoformat() if report.previous else "the beginning"
+            self._audit(user, dataset, "parquet", output, report.rows, incremental=True)
             self.stderr.write(
                 f"{report.rows} {dataset} rows changed since {since} → {len(report.files)} files in {output / dataset}"
             )
@@ -66,31 +69,40 @@ class Command(HarkenCommand):
         fmt = options["format"] or (output.suffix.lstrip(".").lower() if output else "csv")
         if fmt not in FORMATS:
             raise CommandError(f"Cannot tell the format from {output}; add --format {'|'.join(FORMATS)}.")
-        self._write(dataset, fmt, output, queryset)
+        count = self._write(dataset, fmt, output, queryset)
+        self._audit(user, dataset, fmt, output, count, incremental=False)
 
-    def _write(self, dataset: str, fmt: str, output: Path | None, queryset: Any) -> None:
-        columns, rows = DATASETS[dataset], rows_of(dataset, queryset)
+    def _write(self, dataset: str, fmt: str, output: Path | None, queryset: Any) -> int:
         if fmt != "csv" and output is None:
             raise CommandError(f"{fmt} is binary: give a file with --output.")
         if output is not None and not output.parent.is_dir():
             raise CommandError(f"No folder {str(output.parent)!r}.")
         try:
-            if fmt == "csv" and output is None:
-                count = self._to_stdout(columns, rows)
-            elif fmt == "csv":
-                assert output is not None
-                with output.open("w", encoding="utf-8", newline="") as out:
-                    count = write_csv(columns, rows, out)
-            elif fmt == "xlsx":
-                assert output is not None
-                count = write_xlsx(columns, rows, output)
-            else:
-                assert output is not None
-                count = write_parquet(columns, rows, output)
+            if output is None:
+                return self._to_stdout(DATASETS[dataset], rows_of(dataset, queryset))
+            count = write_file(dataset, fmt, queryset, output)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
-        if output is not None:
-            self.stderr.write(f"{count} {dataset} rows written to {output}")
+        self.stderr.write(f"{count} {dataset} rows written to {output}")
+        return count
+
+    def _audit(self, user: Any, dataset: str, fmt: str, output: Path | None, rows: int, incremental: bool) -> None:
+        """Exports from the command line are in the audit log like the page's and the API's."""
+        try:
+            account = getpass.getuser()
+        except (OSError, KeyError):  # no name for this uid (some containers)
+            account = str(os.getuid())
+        audit.record(
+            user,
+            "export",
+            dataset=dataset,
+            format=fmt,
+            via="cli",
+            rows=rows,
+            incremental=incremental,
+            output=str(output.resolve()) if output else "standard output",
+            system_user=account,
+        )
 
     def _to_stdout(self, columns: Any, rows: Any) -> int:
         try:
@@ -100,7 +112,7 @@ class Command(HarkenCommand):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
 
-    def _responses(self, options: dict[str, Any]) -> Any:
+    def _responses(self, options: dict[str, Any]) -> tuple[Any, Any]:
         user = None
         if options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()
@@ -116,7 +128,7 @@ class Command(HarkenCommand):
             )
         except QueryError as exc:
             raise CommandError(str(exc)) from None
-        return matching_responses(filters, user)
+        return user, matching_responses(filters, user)
 
     def _unit(self, name: str | None) -> Unit | None:
         if name is None:

@@ -15,7 +15,7 @@ from harken.integrations.imports import do_import_events
 from harken.io.events import parse_events
 from harken.io.formats import FORMATS, LayoutError
 from harken.io.imports import Report, Target, check_answers, do_import
-from harken.io.parse import Options, parse_file
+from harken.io.parse import SCALES, Options, parse_file
 from harken.io.tables import FileError
 from harken.management.base import HarkenCommand
 from harken.org.models import Unit
@@ -79,6 +79,12 @@ class Command(HarkenCommand):
         )
         dates.add_argument("--month-first", dest="day_first", action="store_false", help="Read 5/10 as 10 May.")
         parser.add_argument("--delimiter", metavar="CHAR", help="The CSV delimiter (default: guessed); 'tab' for tabs.")
+        parser.add_argument(
+            "--scale",
+            choices=SCALES,
+            default="auto",
+            help="Scale of the score column: auto (default) recognises 1-11 exports and recodes them to 0-10.",
+        )
         parser.add_argument("--include-partial", action="store_true", help="Also import unfinished responses.")
         parser.add_argument("--skip-bad-rows", action="store_true", help="Import the good rows even if some are bad.")
         parser.add_argument("--dry-run", action="store_true", help="Report what would be imported; change nothing.")
@@ -142,7 +148,14 @@ class Command(HarkenCommand):
             delimiter = "\t"
         if delimiter is not None and len(delimiter) != 1:
             raise CommandError("--delimiter is one character (or 'tab').")
-        roles = {"score": "score", "comment": "comment", "date": "submitted", "id": "id", "email": "email"}
+        roles = {
+            "score": "score",
+            "comment": "comment",
+            "date": "submitted",
+            "id": "id",
+            "email": "email",
+            "customer": "customer_id",
+        }
         return Options(
             time_zone=options["time_zone"] or zoneinfo.ZoneInfo(settings.TIME_ZONE),
             format=options["format"],
@@ -153,6 +166,7 @@ class Command(HarkenCommand):
             unit_column=options["unit_column"],
             touchpoint_column=options["touchpoint_column"],
             answer_columns=dict(options["answer"]),
+            scale=options["scale"],
         )
 
     def _survey(self, name: str) -> Survey:
@@ -186,6 +200,8 @@ class Command(HarkenCommand):
             self.stderr.write(f"{name}: … and {len(report.problems) - SHOWN_PROBLEMS} more problems")
         for warning in report.warnings[:SHOWN_PROBLEMS]:
             self.stderr.write(f"{name}: warning: {warning}")
+        for note in report.notes:
+            self.stderr.write(f"{name}: {note}")
         if report.problems and not report.created:
             return
         verb = "would create" if report.dry_run else "created"
