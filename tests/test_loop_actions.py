@@ -89,3 +89,42 @@ def test_the_actions_page_shows_the_effect_only_of_visible_actions(login: Any, o
     # Before (1, 0, 2) → −33.3, SE = √((1/3 + 2/3 − 1/9)/3) = 0.5443; after all promoters → +100, SE 0.
     # z = 1.3333 / 0.5443 = 2.449, p = 0.014 < 0.05.
     assert "Change 133.3 points (up), p = 0.014: <strong>significant</strong>" in page
+
+
+def test_an_action_on_a_theme_shows_the_themes_share_before_and_after_with_a_test(org: Any) -> None:
+    from harken.loop.effects import share_test
+    from harken.text.models import Theme
+    from harken.text.tagging import do_analyse_pending, do_rebuild_links
+
+    today = timezone.localdate()
+    waiting = Theme.objects.create(name="Waiting")
+    Theme.objects.create(name="Queues", parent=waiting, any_of="queue")
+    do_rebuild_links()
+    action = Action.objects.create(
+        name="Queue busting", theme=waiting, started_on=today - dt.timedelta(days=30), window_days=20
+    )
+    action.units.set([org.north_1])
+    before = timezone.now() - dt.timedelta(days=40)
+    after = timezone.now() - dt.timedelta(days=20)
+    comments = [(before, "Long queue")] * 6 + [(before, "Nice staff")] * 4
+    comments += [(after, "Long queue")] * 1 + [(after, "Nice staff")] * 9
+    Response.objects.bulk_create(
+        Response(survey=org.survey, unit=org.north_1, score=5, comment=text, submitted_at=when)
+        for when, text in comments
+    )
+    do_analyse_pending()
+
+    share = action_effect(action, today).theme_share
+    assert share is not None
+    assert (share.before_mentions, share.before_commented, share.after_mentions, share.after_commented) == (
+        6,
+        10,
+        1,
+        10,
+    )
+    # Pooled p̂ = 7/20 = 0.35; SE = √(0.35·0.65·(1/10 + 1/10)) = 0.21331; z = (0.1 − 0.6)/0.21331 = −2.3440;
+    # p = 2·(1 − Φ(2.3440)) = 0.01908.
+    assert share.p_value == pytest.approx(0.01908, abs=5e-5)
+    assert share.significant and (share.share_before, share.share_after) == (0.6, 0.1)
+    assert share_test(0, 0, 1, 10, 0.05).p_value is None
+    assert share_test(0, 10, 0, 10, 0.05).p_value == 1.0

@@ -14,9 +14,10 @@ from harken.collect.answers import Respondent, do_record
 from harken.collect.models import Response
 from harken.contacts.models import Contact
 from harken.loop import alerts, cases
-from harken.loop.models import AlertCheck, AlertRule, Case, CaseEvent, Outcome, RootCause, Status
+from harken.loop.models import AlertCheck, AlertRule, Case, CaseEvent, Outcome, Status
 from harken.loop.tasks import apply_rules
 from harken.org.models import Membership, Unit
+from harken.text.models import Theme
 
 MONDAY_10_UTC = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
 
@@ -122,6 +123,7 @@ def test_a_case_is_worked_through_the_workflow_and_cannot_close_without_a_root_c
 ) -> None:
     case = open_case(org, detractor_rule)
     manager = org.users["manager"]
+    delivery = Theme.objects.create(name="Delivery")
     with pytest.raises(cases.CaseError, match="cannot become closed"):
         cases.check_status_change(case, Status.CLOSED)
     cases.do_change_status(case, Status.IN_PROGRESS, manager, note="Called the customer")
@@ -131,9 +133,9 @@ def test_a_case_is_worked_through_the_workflow_and_cannot_close_without_a_root_c
     with pytest.raises(cases.CaseError, match="root cause"):
         cases.check_status_change(case, Status.CLOSED)
     with pytest.raises(cases.CaseError, match="outcome"):
-        cases.check_status_change(case, Status.CLOSED, root_cause=RootCause.DELIVERY)
-    cases.check_status_change(case, Status.CLOSED, RootCause.DELIVERY, Outcome.RECOVERED)
-    cases.do_change_status(case, Status.CLOSED, manager, root_cause=RootCause.DELIVERY, outcome=Outcome.RECOVERED)
+        cases.check_status_change(case, Status.CLOSED, root_cause=delivery)
+    cases.check_status_change(case, Status.CLOSED, delivery, Outcome.RECOVERED)
+    cases.do_change_status(case, Status.CLOSED, manager, root_cause=delivery, outcome=Outcome.RECOVERED)
     assert case.closed_at is not None and case.resolved_at is not None
     cases.check_status_change(case, Status.IN_PROGRESS)  # reopenable
     cases.do_change_status(case, Status.IN_PROGRESS, manager)
@@ -145,7 +147,7 @@ def test_a_case_is_worked_through_the_workflow_and_cannot_close_without_a_root_c
         ("note", "manager", "Called the customer"),
         ("status", "manager", "In progress → Waiting on customer"),
         ("status", "manager", "Waiting on customer → Resolved"),
-        ("status", "manager", "Resolved → Closed (root cause: Delivery or logistics; outcome: Customer recovered)"),
+        ("status", "manager", "Resolved → Closed (root cause: Delivery; outcome: Customer recovered)"),
         ("status", "manager", "Closed → In progress"),
     ]
 

@@ -12,6 +12,7 @@ from harken.collect.models import Response
 from harken.loop import alerts
 from harken.loop.models import AlertRule, Case, Status
 from harken.org.models import Unit
+from harken.text.models import Theme
 
 
 def open_case(org: Any, unit: Unit, comment: str = "Late again") -> Case:
@@ -104,8 +105,17 @@ def test_the_api_works_a_case_to_closed(client: Any, org: Any, north_case: Case)
     assert patch({"status": "resolved"}).status_code == 200
     refused = patch({"status": "closed"})
     assert refused.status_code == 422 and "root cause" in refused.json()["detail"]
-    closed = patch({"status": "closed", "root_cause": "delivery", "outcome": "recovered"}).json()
-    assert (closed["status"], closed["root_cause"], closed["outcome"]) == ("closed", "delivery", "recovered")
+    logistics = Theme.objects.create(name="Logistics")
+    late = Theme.objects.create(name="Late delivery", parent=logistics)
+    unknown = patch({"status": "closed", "root_cause_id": late.pk + 100, "outcome": "recovered"})
+    assert unknown.status_code == 422 and f"There is no theme {late.pk + 100}." in unknown.json()["detail"]
+    closed = patch({"status": "closed", "root_cause_id": late.pk, "outcome": "recovered"}).json()
+    assert (closed["status"], closed["root_cause_id"], closed["root_cause"], closed["outcome"]) == (
+        "closed",
+        late.pk,
+        "Logistics → Late delivery",
+        "recovered",
+    )
     assert [event["actor"] for event in closed["events"]] == [None, "frontline", "frontline", "frontline", "frontline"]
 
 

@@ -23,4 +23,8 @@ def do_unsubscribe(contact_id: int, channel: str) -> bool:
         .exclude(**{field: Consent.UNSUBSCRIBED})
         .update(**{field: Consent.UNSUBSCRIBED})
     )
+    if changed == 1:
+        from harken.loop.events import contact_unsubscribed  # webhooks hear of it (issue 7)
+
+        contact_unsubscribed(contact_id, channel)
     return changed == 1

@@ -9,5 +9,6 @@ urlpatterns = [
     path("units/", views.units, name="units"),
     path("my-unit/", views.my_unit, name="my_unit"),
     path("goals/", views.goals, name="goals"),
+    path("loop/", views.loop, name="loop"),
     path("export/<slug:panel>.<str:fmt>", views.export, name="export"),
 ]

@@ -223,6 +223,20 @@ def goals(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "dashboards/goals.html", context)
 
 
+def _loop_panel(chosen: selection.Selection, user: Viewer) -> Any:
+    from harken.loop.panel import loop_panel
+
+    return loop_panel(chosen, user)
+
+
+def loop(request: HttpRequest) -> TemplateResponse:
+    """Close-the-loop metrics (``harken.loop.panel``) per unit and per month for the selection."""
+    chosen, context = _base(request)
+    if context["has_units"]:
+        context.update(loop=_loop_panel(chosen, request.user))
+    return _render(request, "dashboards/loop.html", context)
+
+
 # --- Exports ------------------------------------------------------------------------------------------
 
 
@@ -243,6 +257,8 @@ def export(request: HttpRequest, panel: str, fmt: str) -> HttpResponse:
         "improved": lambda: panels.improved(chosen, user, _level(request)).table(),
         "drill": lambda: panels.drill(chosen, user).table(),
         "goals": lambda: panels.goals_table(panels.goals(user)),
+        "loop-units": lambda: _loop_panel(chosen, user).units_table(),
+        "loop-trend": lambda: _loop_panel(chosen, user).trend_table(),
     }
     if panel not in tables or fmt not in exports.CONTENT_TYPES:
         raise Http404

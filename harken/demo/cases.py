@@ -17,9 +17,10 @@ from django.contrib.auth.hashers import make_password
 from harken.collect.models import Response
 from harken.demo import catalog
 from harken.loop.cases import default_owner, unit_time_zone
-from harken.loop.models import Action, AlertRule, Case, CaseEvent, Outcome, Priority, RootCause, Status
+from harken.loop.models import Action, AlertRule, Case, CaseEvent, Outcome, Priority, Status
 from harken.loop.sla import due_at
 from harken.org.models import Membership, Unit
+from harken.text.models import Theme
 
 RULE_NAMES = ("Detractor follow-up", "Cancellation or complaint risk")
 ACTION_NAME = "Service recovery programme"
@@ -27,7 +28,6 @@ CASE_DAYS = 30  # detractors of the last month get cases
 # Regional managers who own cases but have no demo login (their password is unusable).
 REGION_MANAGERS = ("Priya Natarajan", "Tomás Ortega", "Hannah Becker", "Liam O'Connor")
 OUTCOMES = [Outcome.RECOVERED] * 11 + [Outcome.NOT_RECOVERED] * 5 + [Outcome.UNREACHABLE] * 4
-ROOT_CAUSES = list(RootCause.values)
 
 
 def build_loop(rng: random.Random, company: Unit, now: dt.datetime) -> int:
@@ -69,12 +69,14 @@ def build_loop(rng: random.Random, company: Unit, now: dt.datetime) -> int:
         )
     Case.objects.bulk_create(cases, batch_size=500)
     events: list[CaseEvent] = []
+    # Root causes are themes of the taxonomy (loaded before the cases): the specific ones, below a parent.
+    causes = list(Theme.objects.filter(parent__isnull=False).order_by("pk")) or list(Theme.objects.order_by("pk"))
     for case in cases:
         owner = case.owner.get_username() if case.owner else "nobody"
         events.append(
             CaseEvent(case=case, kind=CaseEvent.Kind.OPENED, text=f"Assigned to {owner}", created_at=case.opened_at)
         )
-        events.extend(_progress(rng, case, now))
+        events.extend(_progress(rng, case, now, causes))
     CaseEvent.objects.bulk_create(events, batch_size=1000)
     _action(company, now)
     return len(cases)
@@ -99,7 +101,7 @@ def _region_managers(company: Unit) -> None:
         Membership.objects.get_or_create(user=user, unit=region, defaults={"role": Membership.Role.MANAGER})
 
 
-def _progress(rng: random.Random, case: Case, now: dt.datetime) -> list[CaseEvent]:
+def _progress(rng: random.Random, case: Case, now: dt.datetime, causes: list[Theme]) -> list[CaseEvent]:
     """Move a case along as its owner would have, by its age: old cases mostly closed, new ones mostly new."""
     age_days = (now - case.opened_at).total_seconds() / 86400
     roll = rng.random()
@@ -119,7 +121,7 @@ def _progress(rng: random.Random, case: Case, now: dt.datetime) -> list[CaseEven
         fields["status"] = Status.WAITING
         steps.append((contacted, "In progress → Waiting on customer", "Left a voicemail; emailed a callback slot."))
     if stage >= 3:
-        fields.update(status=Status.RESOLVED, resolved_at=resolved, root_cause=rng.choice(ROOT_CAUSES))
+        fields.update(status=Status.RESOLVED, resolved_at=resolved, root_cause=rng.choice(causes) if causes else None)
         steps.append((resolved, "In progress → Resolved", "Fixed the issue and confirmed with the customer."))
     if stage == 4:
         closed = min(now, resolved + dt.timedelta(hours=rng.uniform(1, 48)))
@@ -142,7 +144,7 @@ def _action(company: Unit, now: dt.datetime) -> None:
     action = Action.objects.create(
         name=ACTION_NAME,
         description="Queue-busting at peak hours, staff coaching on complaints, and a callback within a day.",
-        theme_name="Waiting",
+        theme=Theme.objects.filter(name="Waiting", parent__isnull=True).first(),
         state=Action.State.IN_PROGRESS,
         started_on=(now - dt.timedelta(days=365)).date(),
         window_days=180,

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from harken.loop.models import Action, AlertRule, Case, CaseEvent, Milestone
+from harken.loop.models import Action, AlertRule, Case, CaseEvent, LoopEmail, Milestone, Shoutout
 
 
 @admin.register(AlertRule)
@@ -34,7 +34,20 @@ class MilestoneInline(admin.TabularInline):
 
 @admin.register(Action)
 class ActionAdmin(admin.ModelAdmin):
-    list_display = ["name", "theme_name", "owner", "state", "started_on", "window_days"]
+    list_display = ["name", "theme", "owner", "state", "started_on", "window_days"]
     list_filter = ["state"]
     filter_horizontal = ["units"]
     inlines = [MilestoneInline]
+
+
+@admin.register(Shoutout)
+class ShoutoutAdmin(admin.ModelAdmin):
+    list_display = ["pk", "employee", "unit", "mention", "created_at"]
+    raw_id_fields = ["response", "rule", "employee", "unit"]
+
+
+@admin.register(LoopEmail)
+class LoopEmailAdmin(admin.ModelAdmin):
+    list_display = ["pk", "subject", "state", "attempts", "case", "shoutout", "sent_at"]
+    list_filter = ["state"]
+    readonly_fields = ["case", "shoutout", "sender", "to", "reply_to", "subject", "body", "attempts", "sent_at"]

@@ -1,20 +1,39 @@
-"""Applying alert rules to a new response: once per response, in the worker (``harken.loop.tasks``)."""
+"""Applying alert rules to a new response: once per response, in the worker (``harken.loop.tasks``).
+
+Order, made explicit here: (1) claim the response (its ``AlertCheck`` row), (2) analyse its comment —
+sentiment and rule themes, through ``harken.text.tagging.do_analyse`` — unless that already happened since the
+comment last changed, (3) match every active rule against the facts, sentiment and themes included, (4) act.
+The text app's own ``analyse_response`` task may run before or after; its analysis is idempotent, so the
+rules never wait on it and never see a comment without its analysis.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from harken.collect.models import Response
 from harken.loop import events
 from harken.loop.cases import do_open_case
 from harken.loop.models import AlertCheck, AlertRule
-from harken.loop.rules import Facts, matches
+from harken.loop.rules import Conditions, Facts, matches
+from harken.text import tagging
+from harken.text.models import CommentAnalysis, ResponseTheme, ThemeLink
+
+TRIAL_LIMIT = 20_000  # responses a rule is tried on from the management page
 
 
 def facts_of(response: Response) -> Facts:
-    """The facts rules are matched against."""
+    """The facts rules are matched against: the response, its contact's attributes, and what its comment says
+    (sentiment label, and the themes it mentions with their ancestors)."""
+    analysis = CommentAnalysis.objects.filter(response_id=response.pk).values_list("sentiment_label", flat=True)
+    mentioned = ResponseTheme.objects.filter(response_id=response.pk, excluded=False).values("theme_id")
+    themes = ThemeLink.objects.filter(descendant_id__in=mentioned).values_list("ancestor_id", flat=True)
     return Facts(
         score=response.score,
         category=response.category,
@@ -23,7 +42,20 @@ def facts_of(response: Response) -> Facts:
         unit_path=response.unit.path,
         touchpoint_id=response.touchpoint_id,
         attributes=dict(response.contact.attributes or {}) if response.contact else {},
+        sentiment=analysis.first(),
+        theme_ids=frozenset(themes),
     )
+
+
+def ensure_analysed(response: Response) -> bool:
+    """Analyse the comment now unless its analysis is newer than its last change; True if analysed here."""
+    if not response.comment.strip():
+        return False
+    fresh = CommentAnalysis.objects.filter(response_id=response.pk, analysed_at__gte=response.updated_at).exists()
+    if fresh:
+        return False
+    tagging.do_analyse([response.pk])
+    return True
 
 
 def do_apply_rules(response_id: int) -> list[int] | None:
@@ -41,12 +73,19 @@ def do_apply_rules(response_id: int) -> list[int] | None:
     except IntegrityError:
         return None
     events.response_created(response)
+    rules = list(AlertRule.objects.filter(is_active=True).select_related("unit").prefetch_related("themes"))
+    conditions = {rule.pk: rule.conditions(frozenset(theme.pk for theme in rule.themes.all())) for rule in rules}
+    if any(condition.needs_text for condition in conditions.values()):
+        ensure_analysed(response)
     facts = facts_of(response)
-    rules = AlertRule.objects.filter(is_active=True).select_related("unit")
-    fired = [rule for rule in rules if matches(rule.conditions(), facts)]
+    fired = [rule for rule in rules if matches(conditions[rule.pk], facts)]
     for rule in fired:
         if rule.open_case:
             do_open_case(response, rule)
+        if rule.recognize:
+            from harken.loop.recognition import do_record_shoutouts
+
+            do_record_shoutouts(response, rule)
         _notify(rule, response)
         events.alert_fired(rule, response)
     check.matched_rules = [rule.pk for rule in fired]
@@ -61,3 +100,63 @@ def _notify(rule: AlertRule, response: Response) -> None:
     score = "no score" if response.score is None else f"{response.score}/10"
     body = f"{score} from {response.unit.name}\n\n{response.comment or '(no comment)'}\n\n{settings.BASE_URL}/cases/\n"
     send_mail(f"Alert: {rule.name}", body, None, recipients, fail_silently=True)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A rule tried on recent responses: how many of ``checked`` it would have matched, a few examples."""
+
+    matched: int
+    checked: int
+    days: int
+    examples: list[Response]
+    capped: bool
+
+
+def bulk_facts(responses: list[Response]) -> dict[int, Facts]:
+    """``facts_of`` for many responses with three queries in all (sentiment, themes with ancestors)."""
+    ids = [response.pk for response in responses]
+    labels = dict(CommentAnalysis.objects.filter(response_id__in=ids).values_list("response_id", "sentiment_label"))
+    ancestors: dict[int, set[int]] = {}
+    for descendant, ancestor in ThemeLink.objects.values_list("descendant_id", "ancestor_id"):
+        ancestors.setdefault(descendant, set()).add(ancestor)
+    themes: dict[int, set[int]] = {}
+    links = ResponseTheme.objects.filter(response_id__in=ids, excluded=False).values_list("response_id", "theme_id")
+    for response_id, theme_id in links:
+        themes.setdefault(response_id, set()).update(ancestors.get(theme_id, {theme_id}))
+    return {
+        response.pk: Facts(
+            score=response.score,
+            category=response.category,
+            comment=response.comment,
+            survey_id=response.survey_id,
+            unit_path=response.unit.path,
+            touchpoint_id=response.touchpoint_id,
+            attributes=dict(response.contact.attributes or {}) if response.contact else {},
+            sentiment=labels.get(response.pk),
+            theme_ids=frozenset(themes.get(response.pk, ())),
+        )
+        for response in responses
+    }
+
+
+def try_rule(conditions: Conditions, days: int = 30, limit: int = TRIAL_LIMIT, examples: int = 5) -> Trial:
+    """Whether the rule would have matched each response of the last ``days`` days (the newest ``limit``).
+
+    Unit, survey, touchpoint and score bounds narrow the responses in SQL; everything else is matched by the
+    same ``matches`` the worker uses, on the comments' current analysis.
+    """
+    since = timezone.now() - dt.timedelta(days=days)
+    queryset = Response.objects.filter(submitted_at__gte=since)
+    if conditions.unit_path:
+        queryset = queryset.filter(unit__path__startswith=conditions.unit_path)
+    if conditions.survey_id is not None:
+        queryset = queryset.filter(survey_id=conditions.survey_id)
+    if conditions.touchpoint_id is not None:
+        queryset = queryset.filter(touchpoint_id=conditions.touchpoint_id)
+    responses = list(queryset.select_related("unit", "contact").order_by("-submitted_at", "-pk")[: limit + 1])
+    capped = len(responses) > limit
+    responses = responses[:limit]
+    facts = bulk_facts(responses)
+    hits = [response for response in responses if matches(conditions, facts[response.pk])]
+    return Trial(len(hits), len(responses), days, hits[:examples], capped)

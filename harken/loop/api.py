@@ -38,10 +38,11 @@ def _out(case: Case, with_events: bool = False) -> dict[str, Any]:
             "resolved_at",
             "closed_at",
             "escalation_level",
-            "root_cause",
+            "root_cause_id",
             "outcome",
         )
     }
+    data["root_cause"] = str(case.root_cause) if case.root_cause else ""
     data["owner"] = case.owner.get_username() if case.owner else None
     if with_events:
         data["events"] = [_event(event) for event in case.events.select_related("actor")]
@@ -95,15 +96,17 @@ def change_case(request: HttpRequest, case_id: int, payload: CaseChangeIn) -> di
     if not cases.can_work(user, case):
         raise ApiError(403, "You may read this case but not change it.")
     try:
+        root_cause = cases.check_root_cause(payload.root_cause_id)
+    except cases.CaseError as error:
+        raise field_error("root_cause_id", str(error)) from error
+    try:
         if payload.status:
-            cases.check_status_change(case, payload.status, payload.root_cause, payload.outcome)
+            cases.check_status_change(case, payload.status, root_cause, payload.outcome)
         note = cases.check_note(payload.note) if payload.note.strip() else ""
     except cases.CaseError as error:
         raise field_error("status" if payload.status else "note", str(error)) from error
     if payload.status:
-        cases.do_change_status(
-            case, payload.status, user, root_cause=payload.root_cause, outcome=payload.outcome, note=note
-        )
+        cases.do_change_status(case, payload.status, user, root_cause=root_cause, outcome=payload.outcome, note=note)
     elif note:
         cases.do_add_note(case, user, note)
     return _out(case, with_events=True)
@@ -117,7 +120,7 @@ def get_action_effect(request: HttpRequest, action_id: int) -> dict[str, Any]:
     if action is None:
         raise not_found("action")
     effect = action_effect(action, timezone.localdate())
-    result = effect.comparison
+    result, share = effect.comparison, effect.theme_share
     return {
         "action_id": action.pk,
         "name": action.name,
@@ -135,4 +138,9 @@ def get_action_effect(request: HttpRequest, action_id: int) -> dict[str, Any]:
         "p_value": result.p_value if result else None,
         "significant": bool(result and result.significant),
         "direction": result.direction if result else None,
+        "theme_id": action.theme_id,
+        "theme_share_before": share.share_before if share else None,
+        "theme_share_after": share.share_after if share else None,
+        "theme_share_p_value": share.p_value if share else None,
+        "theme_share_significant": bool(share and share.significant),
     }

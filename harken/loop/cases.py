@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from harken.collect.models import Response
 from harken.loop import events
-from harken.loop.models import OPEN_STATUSES, TRANSITIONS, AlertRule, Case, CaseEvent, Status
+from harken.loop.models import OPEN_STATUSES, TRANSITIONS, AlertRule, Case, CaseEvent, Outcome, Status
 from harken.loop.sla import due_at
 from harken.org.models import Membership, Unit
 from harken.org.scoping import scope_to_user
+from harken.text.models import Theme
 
 
 class CaseError(ValueError):
@@ -34,7 +35,9 @@ def unit_time_zone(unit: Unit) -> str:
 
 def visible_cases(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Case]:
     """The cases of the units this user may see (DESIGN.md §6)."""
-    return scope_to_user(Case.objects.all(), user).select_related("unit", "owner", "response", "rule")
+    return scope_to_user(Case.objects.all(), user).select_related(
+        "unit", "owner", "response", "rule", "root_cause__parent"
+    )
 
 
 def can_work(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
@@ -112,20 +115,32 @@ def _title(response: Response, rule: AlertRule | None) -> str:
     return f"{score} from {response.unit.name}: {reason}"[:200]
 
 
-def check_status_change(case: Case, status: str, root_cause: str = "", outcome: str = "") -> None:
-    """The move must be allowed; closing needs a root cause and an outcome."""
+def check_status_change(case: Case, status: str, root_cause: Theme | None = None, outcome: str = "") -> None:
+    """The move must be allowed; closing needs a root cause (a theme) and an outcome."""
     if status not in Status.values:
         raise CaseError(f"Unknown status {status!r}.")
     if status not in TRANSITIONS[case.status]:
         raise CaseError(f"A {case.get_status_display().lower()} case cannot become {Status(status).label.lower()}.")
-    if status == Status.CLOSED and not (root_cause or case.root_cause):
+    if status == Status.CLOSED and not (root_cause or case.root_cause_id):
         raise CaseError("Choose a root cause before closing the case.")
     if status == Status.CLOSED and not (outcome or case.outcome):
         raise CaseError("Choose an outcome before closing the case.")
+    if outcome and outcome not in Outcome.values:
+        raise CaseError(f"Unknown outcome {outcome!r}.")
+
+
+def check_root_cause(theme_id: int | None) -> Theme | None:
+    """The theme with this id as a root cause (None for none), or ``CaseError``."""
+    if theme_id is None:
+        return None
+    theme = Theme.objects.filter(pk=theme_id).select_related("parent").first()
+    if theme is None:
+        raise CaseError(f"There is no theme {theme_id}.")
+    return theme
 
 
 def do_change_status(
-    case: Case, status: str, actor: Any, *, root_cause: str = "", outcome: str = "", note: str = ""
+    case: Case, status: str, actor: Any, *, root_cause: Theme | None = None, outcome: str = "", note: str = ""
 ) -> Case:
     """Move the case to ``status`` (call ``check_status_change`` first), recording who and when."""
     now = timezone.now()
@@ -146,7 +161,7 @@ def do_change_status(
         case.save()
         text = f"{old_label} → {case.get_status_display()}"
         if root_cause or outcome:
-            cause, result = case.get_root_cause_display() or "—", case.get_outcome_display() or "—"
+            cause, result = str(case.root_cause or "—"), case.get_outcome_display() or "—"
             text += f" (root cause: {cause}; outcome: {result})"
         CaseEvent.objects.create(case=case, actor=actor, kind=CaseEvent.Kind.STATUS, text=text, created_at=now)
         if note.strip():

@@ -40,7 +40,8 @@ def case_data(case: Case) -> dict[str, Any]:
         "unit": case.unit.name,
         "owner": case.owner.get_username() if case.owner else None,
         "due_at": case.due_at,
-        "root_cause": case.root_cause,
+        "root_cause": str(case.root_cause) if case.root_cause else "",
+        "root_cause_id": case.root_cause_id,
         "outcome": case.outcome,
         "response_id": case.response_id,
         "score": case.response.score,
@@ -71,3 +72,22 @@ def case_changed(case: Case) -> None:
     """Tell subscribers a case changed; closing is its own event."""
     event = Event.CASE_CLOSED if case.status == Status.CLOSED else Event.CASE_CHANGED
     do_publish(event, case_data(case), case.unit.path)
+
+
+def contact_unsubscribed(contact_id: int, channel: str) -> None:
+    """Tell subscribers a contact unsubscribed from a channel (their external id, not their address)."""
+    from django.utils import timezone
+
+    from harken.contacts.models import Contact
+
+    contact = Contact.objects.select_related("home_unit").filter(pk=contact_id).first()
+    if contact is None:
+        return
+    data = {
+        "contact_id": contact.pk,
+        "external_id": contact.external_id,
+        "channel": channel,
+        "unsubscribed_at": timezone.now(),
+        "title": f"A contact unsubscribed from {channel}",
+    }
+    do_publish(Event.CONTACT_UNSUBSCRIBED, data, contact.home_unit.path if contact.home_unit else None)

@@ -36,7 +36,7 @@ from django.db.models.functions import TruncMonth
 from harken.collect.models import Response
 from harken.loop.models import Case, Status
 
-GROUPS = {"unit": "unit_id", "month": "month"}
+GROUPS = {"unit": "unit_id", "month": "month", "all": "everything"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class LoopMetrics:
     cases: int
     detractor_cases: int
     contacted_within_sla: int
+    contacted: int
     closed: int
     resurveyed: int
     recovered: int
@@ -62,6 +63,18 @@ class LoopMetrics:
     def recovery_rate(self) -> float | None:
         """Re-surveyed customers who moved up a category ÷ re-surveyed customers, or None without any."""
         return self.recovered / self.resurveyed if self.resurveyed else None
+
+    @property
+    def percent_within_sla(self) -> float | None:
+        """``share_contacted_within_sla`` in percent with one decimal, as pages and exports show it."""
+        share = self.share_contacted_within_sla
+        return None if share is None else round(100 * share, 1)
+
+    @property
+    def percent_recovered(self) -> float | None:
+        """``recovery_rate`` in percent with one decimal, as pages and exports show it."""
+        rate = self.recovery_rate
+        return None if rate is None else round(100 * rate, 1)
 
 
 def _rank(score_field: str) -> models.Case:
@@ -83,6 +96,7 @@ def _annotated(cases: QuerySet[Case]) -> QuerySet[Case]:
         .values("score")[:1]
     )
     return cases.annotate(
+        everything=Value(1, output_field=IntegerField()),
         month=TruncMonth("opened_at"),
         next_score=Subquery(next_score, output_field=IntegerField()),
         rank_before=_rank("response__score"),
@@ -90,12 +104,13 @@ def _annotated(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def loop_metrics(cases: QuerySet[Case], group: str = "unit") -> list[LoopMetrics]:
-    """The metrics of ``cases`` (already scoped and filtered) per unit id or per month."""
+    """The metrics of ``cases`` (already scoped and filtered) per unit id, per month, or all together."""
     key = GROUPS[group]
     annotated = _annotated(cases.order_by())
     closed = Q(status=Status.CLOSED)
     rows = annotated.values(key).annotate(
         n=Count("pk"),
+        n_contacted=Count("pk", filter=Q(first_contact_at__isnull=False)),
         detractors=Count("pk", filter=Q(response__score__lte=6)),
         within=Count("pk", filter=Q(response__score__lte=6, first_contact_at__lte=F("due_at"))),
         n_closed=Count("pk", filter=closed),
@@ -109,6 +124,7 @@ def loop_metrics(cases: QuerySet[Case], group: str = "unit") -> list[LoopMetrics
             cases=row["n"],
             detractor_cases=row["detractors"],
             contacted_within_sla=row["within"],
+            contacted=row["n_contacted"],
             closed=row["n_closed"],
             resurveyed=row["resurveyed"],
             recovered=row["recovered"],

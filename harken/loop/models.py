@@ -23,7 +23,9 @@ class AlertRule(models.Model):
     """Conditions on a new response and what to do when they all hold (an empty condition matches anything).
 
     ``attribute_conditions`` is a list of ``{"name": "revenue", "op": ">=", "value": 100000}`` on the
-    contact's attributes.  Sentiment and theme conditions wait for those fields on ``Response``.
+    contact's attributes.  ``sentiments`` and ``themes`` are matched against the comment's analysis
+    (``harken.text``), which ``harken.loop.alerts`` makes sure exists before the rules run.  With
+    ``recognize`` the rule is an excellence alert: a comment naming an employee or a store becomes a shout-out.
     """
 
     class Assign(models.TextChoices):
@@ -41,7 +43,14 @@ class AlertRule(models.Model):
     min_score = models.PositiveSmallIntegerField(null=True, blank=True)
     max_score = models.PositiveSmallIntegerField(null=True, blank=True)
     keywords = models.TextField(blank=True, help_text="Words or phrases, one a line or comma-separated; any of them.")
+    sentiments = models.JSONField(default=list, blank=True, help_text='e.g. ["negative"]; empty: any.')
+    themes = models.ManyToManyField(
+        "text.Theme", blank=True, related_name="alert_rules", help_text="Any of these themes (or one below them)."
+    )
     attribute_conditions = models.JSONField(default=list, blank=True)
+    recognize = models.BooleanField(
+        default=False, help_text="Excellence alert: send a shout-out to the employee or store the comment names."
+    )
     open_case = models.BooleanField(default=True)
     assign = models.CharField(max_length=20, choices=Assign.choices, default=Assign.MANAGER)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
@@ -66,8 +75,10 @@ class AlertRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def conditions(self) -> Conditions:
-        """The rule's conditions for ``harken.loop.rules.matches``."""
+    def conditions(self, theme_ids: frozenset[int] | None = None) -> Conditions:
+        """The rule's conditions for ``harken.loop.rules.matches``; ``theme_ids`` saves a query when known."""
+        if theme_ids is None:
+            theme_ids = frozenset(self.themes.values_list("pk", flat=True)) if self.pk else frozenset()
         return Conditions(
             categories=frozenset(str(c) for c in self.categories or []),
             min_score=self.min_score,
@@ -76,6 +87,8 @@ class AlertRule(models.Model):
             touchpoint_id=self.touchpoint_id,
             unit_path=self.unit.path if self.unit else "",
             keywords=tuple(parse_keywords(self.keywords)),
+            sentiments=frozenset(str(s) for s in self.sentiments or []),
+            theme_ids=theme_ids,
             attributes=tuple(
                 AttributeCondition(str(c.get("name", "")), str(c.get("op", "")), c.get("value"))
                 for c in self.attribute_conditions or []
@@ -119,7 +132,10 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 class RootCause(models.TextChoices):
-    """A fixed list until the Theme taxonomy exists; then the root cause becomes a theme."""
+    """The fixed root causes used before they became themes (``Case.root_cause`` → ``text.Theme``).
+
+    Kept as names: migration 0002 maps old values to themes with these labels, and the demo uses them.
+    """
 
     PRODUCT = "product", "Product"
     DELIVERY = "delivery", "Delivery or logistics"
@@ -155,7 +171,9 @@ class Case(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
-    root_cause = models.CharField(max_length=20, choices=RootCause.choices, blank=True)
+    root_cause = models.ForeignKey(
+        "text.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="root_cause_of"
+    )
     root_cause_detail = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
 
@@ -193,6 +211,7 @@ class CaseEvent(models.Model):
         ASSIGNED = "assigned", "Assigned"
         ESCALATED = "escalated", "Escalated"
         CONTACTED = "contacted", "Customer contacted"
+        EMAILED = "emailed", "Email to the customer"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -211,7 +230,6 @@ class Action(models.Model):
     """An improvement project (the outer loop) on some units, whose effect on their NPS is measured.
 
     ``window_days`` before ``started_on`` are compared with as many days from it (``harken.loop.effects``).
-    The theme it targets is named in ``theme_name`` until the Theme taxonomy (harken/text) is linked here.
     """
 
     class State(models.TextChoices):
@@ -222,7 +240,14 @@ class Action(models.Model):
 
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    theme_name = models.CharField(max_length=100, blank=True, help_text="The root cause it addresses.")
+    theme = models.ForeignKey(
+        "text.Theme",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        help_text="The root cause it addresses.",
+    )
     units = models.ManyToManyField("org.Unit", related_name="actions", help_text="Each with its subtree.")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
@@ -252,3 +277,75 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Shoutout(models.Model):
+    """Praise from a promoter that names an employee or a store, routed to them and their manager.
+
+    Found by an excellence alert (an ``AlertRule`` with ``recognize``); see ``harken.loop.recognition``.
+    ``employee`` is empty when a store was named; ``unit`` is the praised store, or the employee's unit.
+    """
+
+    response = models.ForeignKey("collect.Response", on_delete=models.CASCADE, related_name="shoutouts")
+    rule = models.ForeignKey(AlertRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="shoutouts")
+    employee = models.ForeignKey(
+        "org.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="shoutouts"
+    )
+    unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="shoutouts")
+    mention = models.CharField(max_length=200, help_text="The words of the comment that named them.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "employee"], condition=models.Q(employee__isnull=False), name="shoutout_person"
+            ),
+            models.UniqueConstraint(
+                fields=["response", "unit"], condition=models.Q(employee__isnull=True), name="shoutout_store"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Shout-out for {self.employee or self.unit} (response {self.response_id})"
+
+    @property
+    def recipient_name(self) -> str:
+        """Who is praised: the employee's name, or the store's."""
+        return self.employee.name if self.employee else self.unit.name
+
+
+class LoopEmail(models.Model):
+    """An email the loop sends through the worker: the owner writing to a customer from a case, or a shout-out.
+
+    Sent like invitations (claimed by a conditional update, retried with ``harken.distribution.sending``'s
+    backoff).  The case history keeps what was written; the recipient and body here are blanked once the
+    email is sent or has failed, so no customer address lingers outside the case (which erasure scrubs).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    shoutout = models.ForeignKey(Shoutout, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    to = models.CharField(max_length=254, blank=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.state})"

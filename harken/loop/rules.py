@@ -1,7 +1,7 @@
 """Alert-rule matching as a pure function: the facts of one response against the conditions of one rule.
 
 No database here: ``harken.loop.alerts`` turns a response and a rule into ``Facts`` and ``Conditions``.
-Sentiment and themes are not matched yet because ``Response`` has neither field.
+Sentiment and themes come from the comment's analysis (``harken.text``), which runs before the rules.
 """
 
 from __future__ import annotations
@@ -73,13 +73,18 @@ class Facts:
     unit_path: str
     touchpoint_id: int | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    sentiment: str | None = None
+    theme_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
 class Conditions:
     """A rule's conditions; an empty one matches anything.  All given conditions must hold.
 
-    ``categories`` and ``keywords`` match any of their items; ``unit_path`` matches the unit and its subtree.
+    ``categories``, ``keywords``, ``sentiments`` and ``theme_ids`` match any of their items; ``unit_path``
+    matches the unit and its subtree.  ``Facts.theme_ids`` holds the themes a comment mentions *and their
+    ancestors*, so a rule on "Staff" fires for a comment about "Staff → Friendliness".  ``sentiment`` is a
+    label of ``harken.text.sentiment.Label`` ("positive", "neutral", "negative", "not_analysed").
     """
 
     categories: frozenset[str] = frozenset()
@@ -90,6 +95,13 @@ class Conditions:
     unit_path: str = ""
     keywords: Sequence[str] = ()
     attributes: Sequence[AttributeCondition] = ()
+    sentiments: frozenset[str] = frozenset()
+    theme_ids: frozenset[int] = frozenset()
+
+    @property
+    def needs_text(self) -> bool:
+        """Whether the comment's analysis must be known to decide (sentiment or theme conditions)."""
+        return bool(self.sentiments or self.theme_ids)
 
 
 def keyword_hits(keywords: Sequence[str], text: str) -> list[str]:
@@ -113,6 +125,8 @@ def matches(conditions: Conditions, facts: Facts) -> bool:
         not conditions.unit_path or facts.unit_path.startswith(conditions.unit_path),
         not conditions.keywords or bool(keyword_hits(conditions.keywords, facts.comment)),
         all(condition.holds(facts.attributes) for condition in conditions.attributes),
+        not conditions.sentiments or facts.sentiment in conditions.sentiments,
+        not conditions.theme_ids or bool(conditions.theme_ids & facts.theme_ids),
     )
     return all(checks)
 

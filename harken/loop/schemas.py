@@ -28,7 +28,8 @@ class CaseOut(Schema):
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
     escalation_level: int
-    root_cause: str
+    root_cause_id: int | None = Field(None, description="Id of the root-cause theme (see /themes), or null.")
+    root_cause: str = Field("", description="The root-cause theme as 'Parent → Theme', or empty.")
     outcome: str
 
 
@@ -43,7 +44,7 @@ class CasePage(Schema):
 
 class CaseChangeIn(Schema):
     status: str | None = Field(None, description="new, in_progress, waiting, resolved or closed.")
-    root_cause: str = Field("", description="Required (here or already on the case) to close.")
+    root_cause_id: int | None = Field(None, description="A theme id; required (here or already on the case) to close.")
     outcome: str = Field("", description="Required (here or already on the case) to close.")
     note: str = Field("", max_length=5000)
 
@@ -54,6 +55,7 @@ class LoopMetricsOut(Schema):
     detractor_cases: int
     contacted_within_sla: int
     share_contacted_within_sla: float | None = Field(description="Detractor cases contacted before their due time.")
+    contacted: int = Field(description="Cases whose customer was contacted: the n of the median time to contact.")
     median_hours_to_first_contact: float | None
     median_hours_to_close: float | None
     closed: int
@@ -79,3 +81,8 @@ class ActionEffectOut(Schema):
     p_value: float | None
     significant: bool
     direction: str | None = Field(description="up, down or flat, whatever the significance.")
+    theme_id: int | None = Field(None, description="The theme the action targets.")
+    theme_share_before: float | None = Field(None, description="Share of commented responses mentioning it, 0…1.")
+    theme_share_after: float | None = None
+    theme_share_p_value: float | None = Field(None, description="Two-proportion z-test of the shares.")
+    theme_share_significant: bool = False

@@ -18,9 +18,9 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from harken.loop import cases
+from harken.loop import cases, mailing
 from harken.loop.effects import action_effect
-from harken.loop.forms import InboxFilters, NoteForm, StatusForm
+from harken.loop.forms import CustomerEmailForm, InboxFilters, NoteForm, StatusForm
 from harken.loop.models import OPEN_STATUSES, Action, Case
 from harken.org.models import Unit
 from harken.org.scoping import visible_units
@@ -76,8 +76,23 @@ def case_page(request: HttpRequest, case_id: int) -> TemplateResponse:
     return _render_case(request, case, StatusForm(allowed=case.allowed_statuses()), NoteForm())
 
 
-def _render_case(request: HttpRequest, case: Case, status_form: StatusForm, note_form: NoteForm) -> TemplateResponse:
+def _render_case(
+    request: HttpRequest,
+    case: Case,
+    status_form: StatusForm,
+    note_form: NoteForm,
+    email_form: CustomerEmailForm | None = None,
+) -> TemplateResponse:
+    try:
+        email_to, email_refusal = mailing.customer_address(case), ""
+    except mailing.EmailError as error:
+        email_to, email_refusal = "", str(error)
     context = {
+        "email_form": email_form or CustomerEmailForm(initial={"subject": f"About your feedback to {case.unit.name}"}),
+        "email_to": email_to,
+        "email_refusal": email_refusal,
+        "reply_to": mailing.reply_address(case.owner if case.owner and case.owner.email else request.user),
+        "emails": case.emails.all()[:20],
         "case": case,
         "response": case.response,
         "contact": case.response.contact,
@@ -131,6 +146,24 @@ def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_case(request, case, StatusForm(allowed=case.allowed_statuses()), form)
 
 
+@require_POST
+def email_customer(request: HttpRequest, case_id: int) -> HttpResponse:
+    """POST: queue an email to the case's customer (sent by the worker), Reply-To the case owner."""
+    case = _authorized(request, case_id)
+    form = CustomerEmailForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            mailing.check_customer_email(case, request.user, data["subject"], data["body"])
+        except mailing.EmailError as error:
+            form.add_error(error.field, str(error))
+        else:
+            mailing.do_queue_customer_email(case, request.user, data["subject"], data["body"])
+            messages.success(request, "Your email is on its way; the customer's reply will go to the case owner.")
+            return redirect("loop:case", case_id=case.pk)
+    return _render_case(request, case, StatusForm(allowed=case.allowed_statuses()), NoteForm(), form)
+
+
 def _authorized(request: HttpRequest, case_id: int) -> Case:
     case = _case_or_404(request, case_id)
     if not cases.can_work(request.user, case):
@@ -141,7 +174,9 @@ def _authorized(request: HttpRequest, case_id: int) -> Case:
 def actions(request: HttpRequest) -> TemplateResponse:
     """Improvement actions on the units the user may see, each with its before/after effect."""
     visible = visible_units(request.user).values("pk")
-    chosen = Action.objects.filter(units__in=visible).distinct().select_related("owner").prefetch_related("units")
+    chosen = (
+        Action.objects.filter(units__in=visible).distinct().select_related("owner", "theme").prefetch_related("units")
+    )
     today = timezone.localdate()
     rows = [(action, action_effect(action, today)) for action in chosen]
     return TemplateResponse(request, "loop/actions.html", {"rows": rows})

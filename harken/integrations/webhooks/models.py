@@ -15,6 +15,7 @@ class Event(models.TextChoices):
     CASE_OPENED = "case.opened", "Case opened"
     CASE_CHANGED = "case.changed", "Case changed"
     CASE_CLOSED = "case.closed", "Case closed"
+    CONTACT_UNSUBSCRIBED = "contact.unsubscribed", "Contact unsubscribed"
 
 
 def new_secret() -> str:
