@@ -31,7 +31,7 @@ def detractor_rule(org: Any) -> AlertRule:
     return AlertRule.objects.create(name="Detractors", categories=["detractor"], sla_hours=8)
 
 
-def test_a_new_response_queues_its_alert_rules_once_the_answer_is_saved(
+def test_a_response_queues_its_alert_rules_when_saved_and_again_when_the_comment_arrives(
     org: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     respondent = Respondent(
@@ -39,9 +39,38 @@ def test_a_new_response_queues_its_alert_rules_once_the_answer_is_saved(
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = do_record(respondent, score=2)
-        do_record(respondent, comment="Too slow")  # an update queues nothing more
-    queued = DBTaskResult.objects.filter(task_path=apply_rules.module_path)
-    assert [row.args_kwargs["args"] for row in queued] == [[response.pk]]
+        do_record(respondent, comment="Too slow")  # the second step of the survey page
+    queued = DBTaskResult.objects.filter(task_path=apply_rules.module_path).order_by("enqueued_at")
+    assert [row.args_kwargs["args"] for row in queued] == [[response.pk], [response.pk]]
+
+
+def test_a_keyword_in_a_comment_sent_after_the_score_fires_its_rule_once(
+    org: Any, detractor_rule: AlertRule, django_capture_on_commit_callbacks: Any, run_worker: Any
+) -> None:
+    from harken.integrations.webhooks.models import Delivery, Webhook
+
+    Webhook.objects.create(name="All events", url="http://127.0.0.1:9/hook")
+    legal = AlertRule.objects.create(name="Legal threat", keywords="lawyer", sla_hours=4)
+    respondent = Respondent(
+        survey=org.survey, unit_id=org.north_1.pk, channel="link", language="en", submission_key="l" * 20
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = do_record(respondent, score=3)
+    run_worker()
+    assert AlertCheck.objects.get(response=response).matched_rules == [detractor_rule.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        do_record(respondent, comment="My lawyer will hear about this")
+        do_record(respondent, comment="My lawyer will hear about this, and soon")
+    run_worker()
+    assert AlertCheck.objects.get(response=response).matched_rules == [detractor_rule.pk, legal.pk]
+    assert sorted(Case.objects.filter(response=response).values_list("rule_id", flat=True)) == sorted(
+        [detractor_rule.pk, legal.pk]
+    )
+    events = list(Delivery.objects.order_by("pk").values_list("event", flat=True))
+    assert events.count("response.created") == 1
+    assert events.count("response.updated") == 2
+    assert alerts.do_apply_rules(response.pk) == []  # nothing new: no rule fires twice
 
 
 def test_the_worker_opens_the_case_within_seconds_of_the_answer(
@@ -62,7 +91,7 @@ def test_a_detractor_opens_one_case_owned_by_the_manager_of_its_unit(org: Any, d
     org.users["manager"].email = "manager@example.com"
     response = respond(org, org.north_1, 2, "Never again")
     assert alerts.do_apply_rules(response.pk) == [detractor_rule.pk]
-    assert alerts.do_apply_rules(response.pk) is None  # applied once: a second run does nothing
+    assert alerts.do_apply_rules(response.pk) == []  # each rule fires once: a second run fires nothing
     case = Case.objects.get()
     assert (case.response, case.unit, case.owner, case.status) == (response, org.north_1, org.users["manager"], "new")
     assert case.due_at is not None and case.events.get().kind == CaseEvent.Kind.OPENED

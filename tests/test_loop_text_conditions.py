@@ -87,12 +87,12 @@ def test_the_rules_analyse_a_new_comment_first_then_a_parent_theme_rule_fires(or
     assert list(Case.objects.values_list("response_id", flat=True)) == [rude.pk]
 
 
-def test_each_response_is_still_evaluated_once(org: Any, taxonomy: Any) -> None:
+def test_each_rule_still_fires_once_per_response(org: Any, taxonomy: Any) -> None:
     rule = AlertRule.objects.create(name="Waiting", sentiments=["negative"])
     rule.themes.set([taxonomy["waiting"]])
     response = respond(org, 1, "Terrible wait, awful queue.")
     assert alerts.do_apply_rules(response.pk) == [rule.pk]
-    assert alerts.do_apply_rules(response.pk) is None
+    assert alerts.do_apply_rules(response.pk) == []
     assert Case.objects.count() == 1 and AlertCheck.objects.get().matched_rules == [rule.pk]
 
 

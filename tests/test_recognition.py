@@ -86,7 +86,7 @@ def test_a_promoter_naming_an_employee_sends_her_and_her_manager_a_shout_out(
     body = smtp.inbox.messages[0].get_content()
     assert "“Anna went out of her way to help me!”" in body and "(10/10)" in body
     assert set(LoopEmail.objects.values_list("state", flat=True)) == {"sent"}
-    assert alerts.do_apply_rules(response.pk) is None  # once per response
+    assert alerts.do_apply_rules(response.pk) == []  # once per response
 
 
 def test_a_store_shout_out_goes_to_its_team_and_manager(org: Any, people: Any) -> None:

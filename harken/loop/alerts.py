@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from harken.collect.models import Response
@@ -59,38 +59,50 @@ def ensure_analysed(response: Response) -> bool:
 
 
 def do_apply_rules(response_id: int) -> list[int] | None:
-    """Apply every active rule to the response; the ids of the rules that fired, or ``None`` if the response
-    was already checked (or no longer exists).
+    """Apply the active rules to the response; the ids of the rules that fired on this run, or ``None`` if the
+    response no longer exists.
 
-    The response is claimed by inserting its ``AlertCheck`` row; a second run meets the unique constraint.
+    A response is checked when it arrives and again whenever it changes: on the two-step survey page the
+    comment (the keywords, sentiment and themes a rule may look for) often comes a moment after the score.
+    Each rule fires at most once per response: the ``AlertCheck`` row, locked for the run, keeps the rules that
+    already fired, and a case is unique per response and rule.  The first run announces ``response.created``,
+    later runs ``response.updated``.
     """
-    response = Response.objects.select_related("unit", "contact").filter(pk=response_id).first()
-    if response is None:
-        return None
-    try:
-        with transaction.atomic():
-            check = AlertCheck.objects.create(response=response)
-    except IntegrityError:
-        return None
-    events.response_created(response)
-    rules = list(AlertRule.objects.filter(is_active=True).select_related("unit").prefetch_related("themes"))
-    conditions = {rule.pk: rule.conditions(frozenset(theme.pk for theme in rule.themes.all())) for rule in rules}
-    if any(condition.needs_text for condition in conditions.values()):
-        ensure_analysed(response)
-    facts = facts_of(response)
-    fired = [rule for rule in rules if matches(conditions[rule.pk], facts)]
-    for rule in fired:
-        if rule.open_case:
-            do_open_case(response, rule)
-        if rule.recognize:
-            from harken.loop.recognition import do_record_shoutouts
+    with transaction.atomic():
+        response = Response.objects.select_related("unit", "contact").filter(pk=response_id).first()
+        if response is None:
+            return None
+        check, first = AlertCheck.objects.get_or_create(response=response)
+        if not first:  # serialise runs for the same response (SQLite's write lock does this already)
+            check = AlertCheck.objects.select_for_update().get(pk=check.pk)
+        if first:
+            events.response_created(response)
+        else:
+            events.response_updated(response)
+        already = set(check.matched_rules)
+        rules = [
+            rule
+            for rule in AlertRule.objects.filter(is_active=True).select_related("unit").prefetch_related("themes")
+            if rule.pk not in already
+        ]
+        conditions = {rule.pk: rule.conditions(frozenset(theme.pk for theme in rule.themes.all())) for rule in rules}
+        if any(condition.needs_text for condition in conditions.values()):
+            ensure_analysed(response)
+        facts = facts_of(response)
+        fired = [rule for rule in rules if matches(conditions[rule.pk], facts)]
+        for rule in fired:
+            if rule.open_case:
+                do_open_case(response, rule)
+            if rule.recognize:
+                from harken.loop.recognition import do_record_shoutouts
 
-            do_record_shoutouts(response, rule)
-        _notify(rule, response)
-        events.alert_fired(rule, response)
-    check.matched_rules = [rule.pk for rule in fired]
-    check.save(update_fields=["matched_rules"])
-    return check.matched_rules
+                do_record_shoutouts(response, rule)
+            _notify(rule, response)
+            events.alert_fired(rule, response)
+        if fired:
+            check.matched_rules = [*check.matched_rules, *(rule.pk for rule in fired)]
+            check.save(update_fields=["matched_rules"])
+        return [rule.pk for rule in fired]
 
 
 def _notify(rule: AlertRule, response: Response) -> None:

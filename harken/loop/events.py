@@ -55,6 +55,11 @@ def response_created(response: Response) -> None:
     do_publish(Event.RESPONSE_CREATED, response_data(response), response.unit.path)
 
 
+def response_updated(response: Response) -> None:
+    """Tell subscribers a response changed (a comment or answers added, the score changed)."""
+    do_publish(Event.RESPONSE_UPDATED, response_data(response), response.unit.path)
+
+
 def alert_fired(rule: AlertRule, response: Response) -> None:
     """Post the alert to the rule's own endpoints (Slack, Teams, a webhook)."""
     hooks: list[Webhook] = list(rule.webhooks.filter(is_active=True))

@@ -11,11 +11,13 @@ from django.utils import timezone
 
 class Event(models.TextChoices):
     RESPONSE_CREATED = "response.created", "Response created"
+    RESPONSE_UPDATED = "response.updated", "Response updated"
     ALERT_FIRED = "alert.fired", "Alert rule fired"
     CASE_OPENED = "case.opened", "Case opened"
     CASE_CHANGED = "case.changed", "Case changed"
     CASE_CLOSED = "case.closed", "Case closed"
     CONTACT_UNSUBSCRIBED = "contact.unsubscribed", "Contact unsubscribed"
+    METRIC_ALERT_FIRED = "metric_alert.fired", "Metric alert fired"
 
 
 def new_secret() -> str:

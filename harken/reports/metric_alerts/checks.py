@@ -27,6 +27,7 @@ from django.utils import timezone
 from harken.analytics import queries
 from harken.analytics.queries import Filters
 from harken.collect import links
+from harken.integrations.webhooks.models import Event
 from harken.reports.digests.content import day
 from harken.reports.metric_alerts import evaluation
 from harken.reports.metric_alerts.evaluation import Verdict
@@ -35,7 +36,7 @@ from harken.reports.metric_alerts.models import Baseline, Kind, MetricAlertEvent
 logger = logging.getLogger(__name__)
 CHECK_EVERY = dt.timedelta(hours=1)
 BASELINES = {Baseline.WEEK: (7, 28), Baseline.MONTH: (30, 90)}
-EVENT = "metric_alert.fired"
+EVENT = Event.METRIC_ALERT_FIRED
 
 
 @dataclass(frozen=True)
