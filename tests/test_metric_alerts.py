@@ -73,14 +73,6 @@ def events(alert: MetricAlertRule) -> list[tuple[str, str]]:
 # --- Pure decisions ----------------------------------------------------------------------------------------
 
 
-def test_the_two_proportion_test_matches_the_hand_computation() -> None:
-    test = evaluation.proportion_test(4, 40, 10, 20)
-    assert test is not None
-    assert (round(test.z, 3), round(test.p_value, 5), test.significant) == (3.453, 0.00055, True)
-    assert evaluation.proportion_test(0, 10, 0, 10).p_value == 1.0  # no variation: no evidence
-    assert evaluation.proportion_test(1, 0, 1, 10) is None
-
-
 def test_nps_below_fires_only_when_the_whole_interval_is_below() -> None:
     counts = Counts(detractors=20, passives=5, promoters=5)
     fired = evaluation.judge_nps_below(counts, 0, 20, 0.95)

@@ -210,3 +210,11 @@ def test_z_value_refuses_impossible_confidence() -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         nps.z_value(95)
     assert math.isfinite(nps.z_value(0.999))
+
+
+def test_the_two_proportion_test_matches_the_hand_computation() -> None:
+    test = nps.compare_shares(4, 40, 10, 20)
+    assert test is not None
+    assert (round(test.z, 3), round(test.p_value, 5), test.significant) == (3.453, 0.00055, True)
+    assert nps.compare_shares(0, 10, 0, 10).p_value == 1.0  # no variation: no evidence
+    assert nps.compare_shares(1, 0, 1, 10) is None

@@ -250,6 +250,37 @@ def compare(before: Counts, after: Counts, level: float = 0.05) -> Comparison | 
 
 
 @dataclass(frozen=True)
+class ShareComparison:
+    """A two-sided pooled two-proportion z-test of p₂ − p₁ (after minus before), e.g. a theme's share of
+    comments or a response rate."""
+
+    before: float
+    after: float
+    difference: float
+    z: float
+    p_value: float
+    significant: bool
+
+
+def compare_shares(x1: int, n1: int, x2: int, n2: int, level: float = 0.05) -> ShareComparison | None:
+    """p₁ = x₁/n₁, p₂ = x₂/n₂, pooled p̂ = (x₁ + x₂)/(n₁ + n₂), SE = √(p̂(1 − p̂)(1/n₁ + 1/n₂)),
+    z = (p₂ − p₁)/SE, two-sided p = 2 · (1 − Φ(|z|)); significant when p < ``level``.
+
+    None when either group is empty.  SE = 0 only when both shares are 0 or both 1: no difference, p = 1.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None
+    if not (0 <= x1 <= n1 and 0 <= x2 <= n2):
+        raise ValueError("successes must lie between 0 and the group size")
+    p1, p2 = x1 / n1, x2 / n2
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    z = 0.0 if se == 0 else (p2 - p1) / se
+    p_value = float(2 * norm.sf(abs(z)))
+    return ShareComparison(p1, p2, p2 - p1, z, p_value, p_value < level)
+
+
+@dataclass(frozen=True)
 class Shrunk:
     """A group's NPS pulled toward the overall mean by empirical Bayes."""
 

@@ -8,13 +8,11 @@ test is ``harken.analytics.nps.compare`` (two-sample z-test on the difference, k
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
 from django.conf import settings
 
-from harken.analytics.nps import Comparison, Counts, compare, nps
+from harken.analytics.nps import Comparison, Counts, compare, compare_shares, nps
 from harken.analytics.queries import Filters, responses, total
 from harken.loop.models import Action
 from harken.org.models import Unit
@@ -48,17 +46,11 @@ class ShareChange:
 
 
 def share_test(k1: int, n1: int, k2: int, n2: int, level: float) -> ShareChange:
-    """The two-proportion z-test of ``k2/n2`` against ``k1/n1`` (see ``ShareChange``)."""
-    if not n1 or not n2:
+    """The two-proportion z-test of ``k2/n2`` against ``k1/n1`` (``harken.analytics.nps.compare_shares``)."""
+    test = compare_shares(k1, n1, k2, n2, level)
+    if test is None:
         return ShareChange(k1, n1, k2, n2, None, False)
-    pooled = (k1 + k2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    difference = k2 / n2 - k1 / n1
-    if se == 0:
-        p_value = 1.0 if difference == 0 else 0.0
-    else:
-        p_value = 2 * (1 - NormalDist().cdf(abs(difference / se)))
-    return ShareChange(k1, n1, k2, n2, p_value, p_value < level)
+    return ShareChange(k1, n1, k2, n2, test.p_value, test.significant)
 
 
 @dataclass(frozen=True)

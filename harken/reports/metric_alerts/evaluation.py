@@ -9,13 +9,10 @@ significant at the rule's level and goes the watched way.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from scipy.stats import norm
-
-from harken.analytics.nps import Counts, compare, summarize
+from harken.analytics.nps import Counts, compare, compare_shares, summarize
 from harken.analytics.templatetags.nps import interval as show_interval
 from harken.analytics.templatetags.nps import nps as signed
 from harken.analytics.templatetags.nps import p_value as show_p
@@ -27,36 +24,6 @@ class Verdict:
     judged: bool
     message: str
     details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ProportionTest:
-    """A two-sided pooled two-proportion z-test of p₂ − p₁ (after minus before)."""
-
-    before: float
-    after: float
-    difference: float
-    z: float
-    p_value: float
-    significant: bool
-
-
-def proportion_test(x1: int, n1: int, x2: int, n2: int, level: float = 0.05) -> ProportionTest | None:
-    """p₁ = x₁/n₁, p₂ = x₂/n₂, pooled p̂ = (x₁ + x₂)/(n₁ + n₂), SE = √(p̂(1 − p̂)(1/n₁ + 1/n₂)),
-    z = (p₂ − p₁)/SE, two-sided p = 2 · (1 − Φ(|z|)); significant when p < ``level``.
-
-    None when either group is empty.  With SE = 0 (both shares 0 or both 1) the difference is 0 and p = 1.
-    """
-    if n1 <= 0 or n2 <= 0:
-        return None
-    if not (0 <= x1 <= n1 and 0 <= x2 <= n2):
-        raise ValueError("successes must lie between 0 and the group size")
-    p1, p2 = x1 / n1, x2 / n2
-    pooled = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    z = 0.0 if se == 0 else (p2 - p1) / se
-    p = float(2 * norm.sf(abs(z)))
-    return ProportionTest(p1, p2, p2 - p1, z, p, p < level)
 
 
 def _wanted(difference: float, direction: str) -> bool:
@@ -117,7 +84,7 @@ def judge_share_rising(
             f"(minimum {min_sample} each): not judged."
         )
         return Verdict(False, False, message, details)
-    test = proportion_test(mentions_before, commented_before, mentions_after, commented_after, level)
+    test = compare_shares(mentions_before, commented_before, mentions_after, commented_after, level)
     assert test is not None
     details.update(before=test.before, after=test.after, p_value=test.p_value)
     numbers = (
@@ -140,7 +107,7 @@ def judge_rate_drop(
             f"(minimum {min_sample} each): not judged."
         )
         return Verdict(False, False, message, details)
-    test = proportion_test(answered_before, sent_before, answered_after, sent_after, level)
+    test = compare_shares(answered_before, sent_before, answered_after, sent_after, level)
     assert test is not None
     details.update(before=test.before, after=test.after, p_value=test.p_value)
     numbers = (
