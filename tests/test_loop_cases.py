@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from harken.collect.answers import Respondent, do_record
 from harken.collect.models import Response
 from harken.contacts.models import Contact
-from harken.loop import alerts, cases
+from harken.loop import alerts, cases, mailing
 from harken.loop.models import AlertCheck, AlertRule, Case, CaseEvent, Outcome, Status
 from harken.loop.tasks import apply_rules
 from harken.org.models import Membership, Unit
@@ -117,6 +117,7 @@ def test_rules_match_keywords_and_contact_attributes(org: Any) -> None:
     assert alerts.do_apply_rules(respond(org, org.south_1, 8, "I will cancel", contact=big).pk) == [rule.pk]
     assert alerts.do_apply_rules(respond(org, org.south_1, 8, "I will cancel", contact=small).pk) == []
     assert alerts.do_apply_rules(respond(org, org.south_1, 8, "Lovely", contact=big).pk) == []
+    mailing.do_send_due()  # notifications go out through the worker, with retries
     assert [message.subject for message in mail.outbox] == ["Alert: Big account threatens to leave"]
     assert not Case.objects.exists()
 
@@ -195,6 +196,7 @@ def test_an_overdue_case_escalates_to_the_next_manager_up_and_notifies_them(
     assert (case.owner, case.escalation_level) == (boss, 1)
     assert case.due_at > later  # type: ignore[operator]
     assert case.events.last().kind == CaseEvent.Kind.ESCALATED  # type: ignore[union-attr]
+    mailing.do_send_due()
     assert [m.to for m in mail.outbox] == [["boss@example.com"]]
     # Nobody is above the boss: a case overdue again stays with them.
     assert cases.do_escalate_overdue(now=case.due_at + dt.timedelta(minutes=1)) == 0  # type: ignore[operator]

@@ -13,12 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from harken.collect.models import Response
-from harken.loop import events
+from harken.loop import events, mailing
 from harken.loop.cases import do_open_case
 from harken.loop.models import AlertCheck, AlertRule
 from harken.loop.rules import Conditions, Facts, matches
@@ -111,7 +110,7 @@ def _notify(rule: AlertRule, response: Response) -> None:
         return
     score = "no score" if response.score is None else f"{response.score}/10"
     body = f"{score} from {response.unit.name}\n\n{response.comment or '(no comment)'}\n\n{settings.BASE_URL}/cases/\n"
-    send_mail(f"Alert: {rule.name}", body, None, recipients, fail_silently=True)
+    mailing.do_queue_notification(recipients, f"Alert: {rule.name}", body)
 
 
 @dataclass(frozen=True)

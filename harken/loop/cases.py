@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -238,10 +237,10 @@ def _notify_escalation(case: Case, target: Any) -> None:
     if not target.email:
         return
     url = f"{settings.BASE_URL}/cases/{case.pk}/"
-    send_mail(
+    from harken.loop.mailing import do_queue_notification
+
+    do_queue_notification(
+        [target.email],
         f"Overdue case escalated to you: {case.title}",
         f"Case {case.pk} in {case.unit.name} is past its due time and now yours.\n\n{url}\n",
-        None,
-        [target.email],
-        fail_silently=True,
     )

@@ -1,4 +1,5 @@
-"""Emails the loop sends through the worker: the owner writing to a customer from a case, and shout-outs.
+"""Emails sent through the worker with retries: the owner writing to a customer from a case, shout-outs, and
+notifications to staff (alert rules, escalations, metric alerts).
 
 ``do_*`` functions are the only writers of ``LoopEmail``.  Sending follows invitations (DESIGN.md §5): a row
 is claimed with a conditional update (``queued`` → ``sending``); a temporary failure puts it back with the
@@ -121,6 +122,18 @@ def do_queue_shoutout_emails(shoutout: Shoutout) -> list[LoopEmail]:
     emails = []
     for address in recipients(shoutout):
         email = LoopEmail.objects.create(shoutout=shoutout, to=address, subject=subject, body=body)
+        transaction.on_commit(lambda email_id=email.pk: _enqueue(email_id, now))  # type: ignore[misc]
+        emails.append(email)
+    return emails
+
+
+def do_queue_notification(addresses: list[str], subject: str, body: str) -> list[LoopEmail]:
+    """Queue a plain notification to staff (an alert rule fired, a case escalated, a metric alert), one email
+    per address, sent by the worker with the same retries and backoff as every other email."""
+    now = timezone.now()
+    emails = []
+    for address in dict.fromkeys(a.strip() for a in addresses if a and a.strip()):
+        email = LoopEmail.objects.create(to=address, subject=subject[:MAX_SUBJECT], body=body, next_attempt_at=now)
         transaction.on_commit(lambda email_id=email.pk: _enqueue(email_id, now))  # type: ignore[misc]
         emails.append(email)
     return emails

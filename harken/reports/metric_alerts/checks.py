@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +26,7 @@ from harken.analytics import queries
 from harken.analytics.queries import Filters
 from harken.collect import links
 from harken.integrations.webhooks.models import Event
+from harken.loop.mailing import do_queue_notification
 from harken.reports.digests.content import day
 from harken.reports.metric_alerts import evaluation
 from harken.reports.metric_alerts.evaluation import Verdict
@@ -191,12 +190,8 @@ def notify(rule: MetricAlertRule, event: MetricAlertEvent) -> list[str]:
     addresses = recipients(rule)
     if addresses:
         body = f"{event.message}\n\nPeriod: {event.details.get('window', event.window)}\n\n{history_url(rule)}\n"
-        try:
-            send_mail(title, body, None, addresses)
-            told += addresses
-        except (smtplib.SMTPException, OSError) as error:
-            logger.warning("Metric alert %s: email failed: %s", rule.pk, error)
-            told.append(f"email failed: {error}"[:200])
+        do_queue_notification(addresses, title, body)  # sent by the worker, retried with backoff
+        told += addresses
     hooks = list(rule.webhooks.filter(is_active=True))
     if hooks:
         data = _payload(rule, event, title)
