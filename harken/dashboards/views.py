@@ -43,7 +43,7 @@ def _render(request: HttpRequest, name: str, context: dict[str, Any]) -> Templat
     return response
 
 
-def _choices(user: Viewer, chosen: selection.Selection) -> dict[str, Any]:
+def filter_choices(user: Viewer, chosen: selection.Selection) -> dict[str, Any]:
     """Options for the filter bar, limited to what the viewer may see."""
     units = visible_units(user).order_by("path")
     top = min((unit.depth for unit in units), default=0)
@@ -74,7 +74,7 @@ def _base(request: HttpRequest) -> tuple[selection.Selection, dict[str, Any]]:
         "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS,
         "min_sample": settings.MIN_SAMPLE,
         "updated_at": timezone.localtime(),
-        **_choices(request.user, chosen),
+        **filter_choices(request.user, chosen),
     }
     return chosen, context
 

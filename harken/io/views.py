@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 
 from harken.api.auth import check_can_write_unit, is_administrator
 from harken.dashboards import selection
-from harken.dashboards.views import _choices as filter_choices  # one source of the filter bar's options
+from harken.dashboards.views import filter_choices  # one source of the filter bar's options
 from harken.io import uploads
 from harken.io.exports import CONTENT_TYPES, export_bytes
 from harken.io.formats import LayoutError, detect
