@@ -108,3 +108,28 @@ def test_every_page_fits_the_screen_and_draws_without_errors(browser_login, page
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"dashboard-{name}-{width}")
     assert errors == []
+
+
+def test_on_a_phone_the_units_tables_stack_instead_of_scrolling_sideways(browser_login, page, org):
+    page.set_viewport_size({"width": 360, "height": 800})
+    browser_login("analyst")
+    page.goto(f"/units/?unit={org.north.pk}&level=store")
+    page.wait_for_load_state("networkidle")
+    sideways = "Array.from(document.querySelectorAll('.scroll')).filter(e => e.scrollWidth > e.clientWidth + 1)"
+    assert page.evaluate(f"{sideways}.length") == 0
+    for table in ("#leaderboard", "#drill-children", "#drill-siblings"):
+        row = page.locator(f"{table} tbody tr").first
+        name, nps, detail = (
+            row.locator(part).bounding_box() for part in (".cell-name", ".cell-nps", ".detail >> nth=0")
+        )
+        assert name and nps and detail
+        assert abs(name["y"] - nps["y"]) < 8, table  # the unit and its NPS on the first line …
+        assert detail["y"] > name["y"] + name["height"] - 2, table  # … the labelled details below
+    # The header row is hidden on a phone, so each detail carries its own label.
+    label = page.evaluate(
+        "getComputedStyle(document.querySelector('#leaderboard td[data-label=\"n\"]'), '::before').content"
+    )
+    assert label == '"n "'
+    screenshot(page, "units-stacked-360")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.locator("#leaderboard thead").is_visible()  # a desktop keeps the table

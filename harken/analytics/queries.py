@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from operator import add, or_
@@ -25,24 +25,34 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
     Count,
-    Exists,
+    DateField,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import TruncDay, TruncMonth, TruncQuarter, TruncWeek, TruncYear
+from django.db.models.functions import Coalesce, RowNumber, TruncDay, TruncMonth, TruncQuarter, TruncWeek, TruncYear
 
 from harken.analytics import cube
-from harken.analytics.models import ScoreCount
+from harken.analytics.models import (
+    ChannelDayCount,
+    ChannelMonthCount,
+    DayCount,
+    DetailCount,
+    ScoreCount,
+    UnitCell,
+    UnitDayCount,
+    UnitMonthCount,
+)
 from harken.analytics.nps import DETRACTOR_MAX, PASSIVE_MAX, Category, Counts, Summary, summarize
 from harken.collect.models import Response
 from harken.distribution.models import Channel, Invitation
@@ -155,15 +165,20 @@ def responses(filters: Filters, user: User = None, *, scored_only: bool = True) 
     for key, value in filters.attributes:
         queryset = queryset.filter(**{f"contact__attributes__{key}": value})
     if filters.latest_per_customer:
-        later = responses(replace(filters, latest_per_customer=False), user, scored_only=scored_only).filter(
-            Q(submitted_at__gt=OuterRef("submitted_at"))
-            | Q(submitted_at=OuterRef("submitted_at"), pk__gt=OuterRef("pk")),
-            contact_id=OuterRef("contact_id"),
-        )
-        queryset = queryset.filter(Q(contact__isnull=True) | ~Exists(later))
+        # Each contact's latest response in the selection: number the selection's rows per contact, newest
+        # first, in one pass (a window), and keep the first.  Anonymous responses are their own customer.
+        # (A NOT EXISTS "no later response" probe per row took seconds at a million rows.)
+        base = responses(replace(filters, latest_per_customer=False), user, scored_only=scored_only)
+        latest = base.annotate(place=_newest_first()).filter(place=1).values("id")
+        queryset = queryset.filter(pk__in=latest)
     return queryset
 
 
+CATEGORY_SCORES_BY_NAME = {
+    "detractors": CATEGORY_SCORES[Category.DETRACTOR.value],
+    "passives": CATEGORY_SCORES[Category.PASSIVE.value],
+    "promoters": CATEGORY_SCORES[Category.PROMOTER.value],
+}
 COUNTS = {
     "detractors": Count("id", filter=Q(score__lte=DETRACTOR_MAX)),
     "passives": Count("id", filter=Q(score__gt=DETRACTOR_MAX, score__lte=PASSIVE_MAX)),
@@ -177,44 +192,89 @@ def _counts(row: dict[str, Any]) -> Counts:
     )
 
 
-# --- The two sources: the monthly table for whole months, raw responses for the rest --------------------------
+# --- The sources: whole months from a month table, other days from the day table, raw rows for the rest -----
+
+CELL_MODELS: dict[str, type[UnitCell]] = {
+    cube.MONTHS.name: ScoreCount,
+    cube.DAYS.name: DayCount,
+    cube.UNIT_MONTHS.name: UnitMonthCount,
+    cube.UNIT_DAYS.name: UnitDayCount,
+    cube.CHANNEL_MONTHS.name: ChannelMonthCount,
+    cube.CHANNEL_DAYS.name: ChannelDayCount,
+    cube.DETAIL.name: DetailCount,
+}
+Span = tuple[dt.date | None, dt.date | None]  # [first, after) of calendar days; None: open
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Which months the score-count table answers, and which raw responses are still to be counted."""
+    """Where each part of the period is counted; the parts never overlap and together cover the period.
 
-    months: tuple[dt.date | None, dt.date | None] | None  # [first, after) of the table's months; None: not used
-    raw: Q | None  # extra condition on raw responses; None: no raw query at all
+    ``months``: whole months read from ``month_table``; ``days``: day ranges read from ``day_table``;
+    ``raw``: an extra condition on raw responses (None: no raw query at all, ``Q()``: every response).
+    """
+
+    months: Span | None = None
+    month_table: cube.Table | None = None
+    days: tuple[Span, ...] = ()
+    day_table: cube.Table | None = None
+    raw: Q | None = None
+
+
+RAW = Plan(raw=Q())
+
+
+def needed_columns(filters: Filters, column: str | None = None) -> set[str]:
+    """The response columns a score-count table must keep apart to answer ``filters`` grouped by ``column``."""
+    needed = {"unit_id"}
+    for name, chosen in (
+        ("touchpoint_id", filters.touchpoints),
+        ("survey_id", filters.surveys),
+        ("channel", filters.channels),
+        ("language", filters.languages),
+    ):
+        if chosen or column == name:
+            needed.add(name)
+    return needed
 
 
 def plan(filters: Filters, column: str | None = None) -> Plan:
-    """Split the period into whole months (the table) and the partial months at its edges (raw rows)."""
-    raw_only = column in ("channel", "language")
-    if raw_only or filters.attributes or filters.channels or filters.languages or filters.latest_per_customer:
-        return Plan(months=None, raw=Q())
-    if not cube.usable():
-        return Plan(months=None, raw=Q())
-    months = cube.full_months(filters.start, filters.end)
-    if months is None:
-        return Plan(months=None, raw=Q())
+    """Split the period into whole months (a month table) and the days at its edges (the day table, or raw
+    rows when no day table keeps the needed columns apart).  Contact attributes and each customer's latest
+    answer are properties of rows, not of cells: those count raw responses only."""
+    if filters.attributes or filters.latest_per_customer or not cube.usable():
+        return RAW
+    needed = needed_columns(filters, column)
+    monthly, daily = cube.month_table(needed), cube.day_table(needed)
+    start, end = filters.start, filters.end
+    after_end = None if end is None else end + dt.timedelta(days=1)
+    if column == "day":  # days and weeks: the day table for the whole period
+        return Plan(days=((start, after_end),), day_table=daily) if daily else RAW
+    months = cube.full_months(start, end)
+    if months is None:  # no whole month: only days
+        return Plan(days=((start, after_end),), day_table=daily) if daily else RAW
+    if monthly is None:
+        return RAW
     first, after = months
-    edges = []
-    if filters.start is not None and first is not None and filters.start < first:
-        edges.append(Q(submitted_at__lt=midnight(first)))
-    if filters.end is not None and after is not None and after <= filters.end:
-        edges.append(Q(submitted_at__gte=midnight(after)))
-    return Plan(months=months, raw=reduce(or_, edges) if edges else None)
+    edges: list[Span] = []
+    if start is not None and first is not None and start < first:
+        edges.append((start, first))
+    if after_end is not None and after is not None and after < after_end:
+        edges.append((after, after_end))
+    if daily is not None or not edges:
+        return Plan(months=months, month_table=monthly, days=tuple(edges), day_table=daily if edges else None)
+    raw = reduce(or_, (Q(submitted_at__gte=midnight(a), submitted_at__lt=midnight(b)) for a, b in edges if a and b))
+    return Plan(months=months, month_table=monthly, raw=raw)
 
 
-def cells(filters: Filters, user: User, months: tuple[dt.date | None, dt.date | None]) -> QuerySet[ScoreCount]:
-    """Rows of the score-count table for ``months`` matching every filter but the period's edges."""
-    queryset = ScoreCount.objects.all()
-    first, after = months
+def cells(table: cube.Table, span: Span, filters: Filters, user: User) -> QuerySet[Any]:
+    """Rows of a score-count table for the buckets in ``span`` matching every filter but the period."""
+    queryset: QuerySet[Any] = CELL_MODELS[table.name]._default_manager.all()
+    first, after = span
     if first is not None:
-        queryset = queryset.filter(month__gte=first)
+        queryset = queryset.filter(**{f"{table.bucket}__gte": first})
     if after is not None:
-        queryset = queryset.filter(month__lt=after)
+        queryset = queryset.filter(**{f"{table.bucket}__lt": after})
     if user is not None:
         queryset = scope_to_user(queryset, user, unit_field="unit_id")
     if filters.unit is not None:
@@ -223,7 +283,20 @@ def cells(filters: Filters, user: User, months: tuple[dt.date | None, dt.date | 
         queryset = queryset.filter(touchpoint_id__in=filters.touchpoints)
     if filters.surveys:
         queryset = queryset.filter(survey_id__in=filters.surveys)
+    if filters.channels:
+        queryset = queryset.filter(channel__in=filters.channels)
+    if filters.languages:
+        queryset = queryset.filter(language__in=filters.languages)
     return queryset
+
+
+def _cell_parts(chosen: Plan) -> list[tuple[cube.Table, Span]]:
+    parts: list[tuple[cube.Table, Span]] = []
+    if chosen.months is not None and chosen.month_table is not None:
+        parts.append((chosen.month_table, chosen.months))
+    if chosen.day_table is not None:
+        parts += [(chosen.day_table, span) for span in chosen.days]
+    return parts
 
 
 def _allowed_scores(filters: Filters) -> set[int]:
@@ -240,37 +313,94 @@ def _cell_sums(filters: Filters) -> dict[str, Any]:
     return sums
 
 
-def tally(filters: Filters, user: User, column: str | None) -> dict[Any, Counts]:
-    """Counts per value of ``column`` (None: one total under the key None), from the table and raw rows.
+def _cell_key(table: cube.Table, column: str) -> str:
+    """The table column to group by for ``column``: months and days of a day table are grouped by day."""
+    if column in ("month", "day"):
+        return table.bucket
+    return column
 
-    ``column`` is unit_id, touchpoint_id (None for no touchpoint), survey_id, channel, language or month
-    (the first day of the local calendar month).  Groups with no answers are left out, except the total.
+
+def _raw_key(column: str) -> Any:
+    if column in ("month", "day"):
+        trunc = TruncMonth if column == "month" else TruncDay
+        return trunc("submitted_at", output_field=DateField(), tzinfo=local_zone())
+    return F(column)
+
+
+def grouped_rows(
+    filters: Filters, user: User, column: str | None, cell_sums: dict[str, Any], scores: Mapping[str, Iterable[int]]
+) -> list[dict[str, Any]]:
+    """Rows of (key ``k``, counts) from every source of the plan, in ONE SQL statement (UNION ALL).
+
+    ``cell_sums`` sum score columns of the tables; raw responses are counted per name of ``scores`` (the
+    scores that count toward it).  A key can come in several rows (one per source); the caller adds them.
     """
+    if filters.latest_per_customer:
+        return _latest_rows(filters, user, column, scores)
     chosen = plan(filters, column)
-    result: dict[Any, Counts] = defaultdict(lambda: Counts(0, 0, 0))
-    if chosen.months is not None:
-        table = cells(filters, user, chosen.months)
-        sums = _cell_sums(filters)
-        if column is None:
-            result[None] += _counts(table.aggregate(**sums))
-        else:
-            for row in table.order_by().values(column).annotate(**sums):
-                key = None if column == "touchpoint_id" and row[column] == 0 else row[column]
-                result[key] += _counts(row)
+    parts: list[QuerySet[Any]] = []
+    for table, span in _cell_parts(chosen):
+        key = Value(0) if column is None else F(_cell_key(table, column))
+        parts.append(cells(table, span, filters, user).order_by().annotate(k=key).values("k").annotate(**cell_sums))
     if chosen.raw is not None:
-        queryset = responses(filters, user).filter(chosen.raw)
-        if column is None:
-            result[None] += _counts(queryset.aggregate(**COUNTS))
+        key = Value(0) if column is None else _raw_key(column)
+        raw = responses(filters, user).filter(chosen.raw).order_by()
+        counts = {name: Count("id", filter=Q(score__in=list(chosen_scores))) for name, chosen_scores in scores.items()}
+        parts.append(raw.annotate(k=key).values("k").annotate(**counts))
+    query = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+    return list(query)
+
+
+def _newest_first() -> Window:
+    """Numbers each customer's responses 1, 2, … from the latest; an anonymous response is its own customer."""
+    return Window(
+        RowNumber(),
+        partition_by=[Coalesce(F("contact_id"), -F("id"))],
+        order_by=[F("submitted_at").desc(), F("id").desc()],
+    )
+
+
+def _latest_rows(filters: Filters, user: User, column: str | None, scores: Mapping[str, Iterable[int]]) -> list[dict]:
+    """``grouped_rows`` for each customer's latest answer: one pass numbers the selection's responses per
+    customer (a window), and the outer query counts the first of each, grouped — one statement, no join
+    back to the responses."""
+    key = Value(0) if column is None else _raw_key(column)
+    selection = responses(replace(filters, latest_per_customer=False), user).order_by()
+    inner = selection.annotate(k=key, place=_newest_first()).values("k", "score", "place")
+    sql, params = inner.query.sql_with_params()
+    sums = ", ".join(
+        f"SUM(CASE WHEN score IN ({', '.join(str(int(s)) for s in chosen)}) THEN 1 ELSE 0 END) AS {name}"
+        for name, chosen in scores.items()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT k, {sums} FROM ({sql}) latest WHERE place = 1 GROUP BY k", params)  # noqa: S608
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def tally(filters: Filters, user: User, column: str | None) -> dict[Any, Counts]:
+    """Counts per value of ``column`` (None: one total under the key None), from the tables and raw rows.
+
+    ``column`` is unit_id, touchpoint_id (None for no touchpoint), survey_id, channel, language, month (the
+    first day of the local calendar month) or day.  Groups with no answers are left out, except the total.
+    """
+    # Plain lists while adding up (thousands of rows for units × days); Counts, validated, once per group.
+    sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in grouped_rows(filters, user, column, _cell_sums(filters), CATEGORY_SCORES_BY_NAME):
+        value = row["k"]
+        if column is None or (column == "touchpoint_id" and value == 0):
+            value = None
         elif column == "month":
-            trunc = TruncMonth("submitted_at", tzinfo=local_zone())
-            for row in queryset.order_by().annotate(month=trunc).values("month").annotate(**COUNTS):
-                result[_as_date(row["month"])] += _counts(row)
-        else:
-            for row in _grouped(queryset, column):
-                result[row[column]] += _counts(row)
+            value = _as_date(value).replace(day=1)
+        elif column == "day":
+            value = _as_date(value)
+        found = sums[value]
+        found[0] += int(row["detractors"] or 0)
+        found[1] += int(row["passives"] or 0)
+        found[2] += int(row["promoters"] or 0)
     if column is None:
-        return {None: result[None]}
-    return {key: counts for key, counts in result.items() if counts.n}
+        return {None: Counts(*sums[None])}
+    return {key: Counts(*found) for key, found in sums.items() if any(found)}
 
 
 def total(filters: Filters, user: User = None) -> Counts:
@@ -280,17 +410,12 @@ def total(filters: Filters, user: User = None) -> Counts:
 
 def distribution(filters: Filters, user: User = None) -> list[int]:
     """How many responses gave each score 0–10 (eleven numbers), from the same sources as ``total``."""
-    chosen = plan(filters)
     allowed = _allowed_scores(filters)
+    cell_sums = {f"n{s}": Sum(f"s{s}") if s in allowed else Sum(Value(0)) for s in range(11)}
     numbers = [0] * 11
-    if chosen.months is not None:
-        row = cells(filters, user, chosen.months).aggregate(**{f"s{s}": Sum(f"s{s}") for s in range(11)})
+    for row in grouped_rows(filters, user, None, cell_sums, {f"n{s}": (s,) for s in range(11)}):
         for score in range(11):
-            numbers[score] += int(row[f"s{score}"] or 0) if score in allowed else 0
-    if chosen.raw is not None:
-        rows = responses(filters, user).filter(chosen.raw).order_by().values("score").annotate(n=Count("id"))
-        for item in rows:
-            numbers[item["score"]] += item["n"]
+            numbers[score] += int(row[f"n{score}"] or 0)
     return numbers
 
 
@@ -306,7 +431,7 @@ def nps_by(by: str, filters: Filters, user: User = None) -> list[Group]:
     if by in ("month", "quarter", "year"):
         return _by_month(filters, user, by)
     if by in TIME_BUCKETS:
-        return _by_time(responses(filters, user), by)
+        return _by_time(tally(filters, user, "day"), by)
     if by == "unit":
         return _by_unit(tally(filters, user, "unit_id"), filters, user)
     if by == "touchpoint":
@@ -333,22 +458,27 @@ def unit_totals(filters: Filters, user: User = None) -> dict[int, Counts]:
     """Counts for every unit with answers, each including everything below it (one grouped query)."""
     per_unit = tally(filters, user, "unit_id")
     paths = dict(Unit.objects.filter(pk__in=per_unit).values_list("pk", "path"))
-    totals: dict[int, Counts] = defaultdict(lambda: Counts(0, 0, 0))
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for unit_id, counts in per_unit.items():
         for ancestor in paths[unit_id].strip("/").split("/"):
-            totals[int(ancestor)] += counts
-    return dict(totals)
+            found = totals[int(ancestor)]
+            found[0] += counts.detractors
+            found[1] += counts.passives
+            found[2] += counts.promoters
+    return {unit_id: Counts(*found) for unit_id, found in totals.items()}
 
 
 def comments(filters: Filters, user: User = None, limit: int = 8, praise_first: bool = False) -> list[Response]:
     """The latest scored responses with a comment; with ``praise_first`` promoters' comments come first."""
-    queryset = responses(filters, user).exclude(comment="").select_related("unit", "touchpoint")
+    queryset = responses(filters, user).exclude(comment="")
+    order: list[Any] = ["-submitted_at", "-pk"]
     if praise_first:
-        praise = Case(When(score__gt=PASSIVE_MAX, then=Value(0)), default=Value(1), output_field=IntegerField())
-        queryset = queryset.order_by(praise, "-submitted_at", "-pk")
-    else:
-        queryset = queryset.order_by("-submitted_at", "-pk")
-    return list(queryset[:limit])
+        order.insert(0, Case(When(score__gt=PASSIVE_MAX, then=Value(0)), default=Value(1), output_field=IntegerField()))
+    # The ids first, from the responses alone: joined to units at once, SQLite started from the units and
+    # sorted every response (1.8 s at a million); then the few rows with their unit and touchpoint.
+    ids = list(queryset.order_by(*order).values_list("pk", flat=True)[:limit])
+    found = Response.objects.filter(pk__in=ids).select_related("unit", "touchpoint").in_bulk()
+    return [found[pk] for pk in ids]
 
 
 def invitations_answered(filters: Filters, user: User = None) -> tuple[int, int]:
@@ -373,8 +503,15 @@ def invitations_answered(filters: Filters, user: User = None) -> tuple[int, int]
     return row["answered"], row["sent"]
 
 
-def _grouped(queryset: QuerySet[Response], column: str) -> Iterable[dict[str, Any]]:
-    return queryset.order_by().values(column).annotate(**COUNTS)
+def _grouped(
+    queryset: QuerySet[Response], column: str, counts: dict[str, Any] | None = None
+) -> Iterable[dict[str, Any]]:
+    """One grouped query: ``counts`` (the three categories by default) per value of ``column``."""
+    return queryset.order_by().values(column).annotate(**(counts or COUNTS))
+
+
+def _aggregate(queryset: QuerySet[Response]) -> dict[str, Any]:
+    return queryset.aggregate(**COUNTS)
 
 
 def _text(value: object) -> str:
@@ -386,7 +523,9 @@ def _check_attribute_key(key: str) -> None:
         raise QueryError(f"Attribute names are letters, digits and _, got {key!r}.")
 
 
-def _as_date(moment: dt.datetime | dt.date) -> dt.date:
+def _as_date(moment: dt.datetime | dt.date | str) -> dt.date:
+    if isinstance(moment, str):  # a bucket from a hand-written statement on SQLite
+        return dt.date.fromisoformat(moment[:10])
     if isinstance(moment, dt.datetime):
         return moment.astimezone(local_zone()).date() if moment.tzinfo else moment.date()
     return moment
@@ -407,11 +546,14 @@ def _by_month(filters: Filters, user: User, bucket: str) -> list[Group]:
     ]
 
 
-def _by_time(queryset: QuerySet[Response], bucket: str) -> list[Group]:
-    trunc = TIME_BUCKETS[bucket]("submitted_at", tzinfo=local_zone())
-    rows = queryset.order_by().annotate(bucket=trunc).values("bucket").annotate(**COUNTS).order_by("bucket")
+def _by_time(per_day: dict[Any, Counts], bucket: str) -> list[Group]:
+    """Days (from the day table or raw rows) rolled up into weeks starting on Monday, as TruncWeek does."""
+    rolled: dict[dt.date, Counts] = defaultdict(lambda: Counts(0, 0, 0))
+    for day, counts in per_day.items():
+        rolled[day - dt.timedelta(days=day.weekday()) if bucket == "week" else day] += counts
     return [
-        Group(_bucket_key(row["bucket"], bucket), _bucket_label(row["bucket"], bucket), _counts(row)) for row in rows
+        Group(_bucket_key(start, bucket), _bucket_label(start, bucket), counts)
+        for start, counts in sorted(rolled.items())
     ]
 
 
