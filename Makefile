@@ -36,9 +36,17 @@ $(BIN)/python:
 	  echo "Run e.g. 'make PYTHON=python3.11 ...'." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
+# The `embeddings` extra (theme discovery by sentence embeddings) needs PyTorch, CPU build only: when its wheel
+# is on this machine it is installed first, so pip never fetches the CUDA build, then the extra (CI tests it).
+TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*+cpu-*.whl))
+
 # Reinstalled whenever pyproject.toml changes; otherwise `make install` does nothing.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@if [ -n "$(TORCH_WHEEL)" ]; then \
+	  echo "Installing the embeddings extra (CPU PyTorch from $(TORCH_WHEEL))"; \
+	  $(BIN)/python -m pip install --quiet "$(TORCH_WHEEL)" && $(BIN)/python -m pip install --quiet -e '.[dev,embeddings]'; \
+	fi
 	@touch $@
 
 # --- Trying it -------------------------------------------------------------------------------------------

@@ -5,11 +5,13 @@
 Part 1 (no database): synthetic English comments of 5–40 words built from retail phrases, tagged with the
 default taxonomy (``harken.text.default_taxonomy``) and scored by VADER — in one process, then in 2 worker
 processes (the machine has 2 cores), as the worker would with two task processes.  Then discovery
-clusters ``--discovery`` such comments (TF-IDF + k-means, no embeddings).
+clusters ``--discovery`` such comments (TF-IDF + k-means, no embeddings), and — when the ``embeddings``
+extra is installed — ``--embeddings`` comments by sentence embeddings (model load timed separately).
 
 Part 2 (the configured database, which must be a throwaway one): it migrates, inserts ``--comments``
 responses with those comments, then times ``do_analyse_pending(everything=True)`` (sentiment + every theme,
-written back) and ``do_retag_theme`` for one theme whose rules changed (read, match, rewrite its rows).
+written back) and ``do_retag_theme`` for one theme whose rules changed (read, match, rewrite its rows), and
+comment searches over all of them (first page, with the total count).
 Unless ``--comments`` is 1,000,000 the 1M figure is an extrapolation and is printed as one.
 """
 
@@ -122,6 +124,36 @@ def discovery_speed(count: int) -> None:
         print(f"  {suggestion.size:>6,}  {', '.join(suggestion.terms[:4])}")
 
 
+def embedding_speed(count: int) -> None:
+    from harken.text.discovery import _model, cluster, embeddings_available
+
+    if not count or not embeddings_available():
+        print("discovery by sentence embeddings: skipped (the embeddings extra is not installed)")
+        return
+    started = time.perf_counter()
+    _model()
+    print(f"embedding model load: {time.perf_counter() - started:.1f} s (once per process)")
+    rows = [(i, text, i % 11) for i, text in enumerate(synthetic(count, seed=5))]
+    started = time.perf_counter()
+    cluster(rows, clusters=8, method="embeddings")
+    seconds = time.perf_counter() - started
+    print(
+        f"discovery (sentence embeddings + k-means): {count:,} comments in {seconds:.1f} s = {count / seconds:,.0f}/s"
+    )
+
+
+def search_speed(count: int) -> None:
+    from harken.analytics.queries import Filters
+    from harken.text import search
+
+    for query in ("queue", '"delivery arrived late"', "refund -stock", "park*"):
+        search.search(query, Filters())  # warm the cache
+        started = time.perf_counter()
+        found = search.search(query, Filters())
+        seconds = time.perf_counter() - started
+        print(f"search {query!r} over {count:,} comments: {found.total:,} hits, first page in {1000 * seconds:.0f} ms")
+
+
 def database_speed(count: int, analyse: bool = True) -> None:
     call_command("migrate", verbosity=0)
     unit = Unit.objects.create(name="Bench store", kind=Unit.Kind.COMPANY)
@@ -157,6 +189,7 @@ def database_speed(count: int, analyse: bool = True) -> None:
     print(f"re-tag one theme after a rule change: {count:,} in {seconds:.1f} s = {rate:,.0f} comments/s, 1 process")
     print(f"re-tag 1,000,000 comments: {1_000_000 / rate:.0f} s ({label}); {matched:,} now match")
     print(f"theme links: {ResponseTheme.objects.count():,}")
+    search_speed(count)
 
 
 def main() -> None:
@@ -164,12 +197,14 @@ def main() -> None:
     parser.add_argument("--comments", "-n", type=int, default=200_000, help="Responses in the database part.")
     parser.add_argument("--pure", type=int, default=100_000, help="Comments in the no-database part.")
     parser.add_argument("--discovery", type=int, default=50_000, help="Comments clustered by discovery.")
+    parser.add_argument("--embeddings", type=int, default=1_000, help="Comments clustered by embeddings (0: skip).")
     parser.add_argument("--skip-database", action="store_true")
     parser.add_argument("--retag-only", action="store_true", help="Skip the full analysis in the database part.")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs; database {django.db.connection.vendor}")
     pure_speed(args.pure)
     discovery_speed(args.discovery)
+    embedding_speed(args.embeddings)
     if not args.skip_database:
         database_speed(args.comments, analyse=not args.retag_only)
 

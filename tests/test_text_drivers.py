@@ -10,7 +10,7 @@ import pytest
 from harken.analytics.queries import Filters
 from harken.collect.models import Response
 from harken.surveys.models import Question
-from harken.text.drivers import analyse, coefficient_tests, key_drivers, r_squared, shapley
+from harken.text.drivers import Driver, DriverAnalysis, analyse, coefficient_tests, key_drivers, r_squared, shapley
 from tests.conftest import Org
 
 # Orthogonal, centred drivers: y = 2·x1 + x2 + e with e orthogonal to both and to the intercept.
@@ -70,3 +70,43 @@ def test_key_drivers_read_the_surveys_driver_ratings(org: Org) -> None:
     assert found is not None and found.n == 10
     assert [driver.key for driver in found.drivers] == ["staff", "price"]
     assert found.drivers[0].significant and found.r_squared > 0.8
+
+
+def driver(key: str, share: float, performance: float, significant: bool = True) -> Driver:
+    return Driver(key, key.title(), share * 0.5, share, 1.0, 0.01 if significant else 0.4, significant, performance)
+
+
+def test_the_chart_reads_importance_against_performance() -> None:
+    # R² = 0.5; equal share = 1/4 = 25 %; average performance = (40 + 80 + 70 + 50) / 4 = 60.
+    found = DriverAnalysis(
+        drivers=(
+            driver("wait", 0.4, 40.0),
+            driver("staff", 0.3, 80.0),
+            driver("range", 0.2, 70.0),
+            driver("price", 0.1, 50.0, significant=False),
+        ),
+        r_squared=0.5,
+        n=120,
+    )
+    assert (found.importance_line, found.performance_line) == (0.25, 60.0)
+    assert [found.quadrant(d) for d in found.drivers] == ["Fix first", "Keep it up", "Maintain", "No clear effect"]
+    assert [d.key for d in found.fix_first()] == ["wait"]
+    chart = found.chart()
+    assert chart["points"][0] == {
+        "label": "Wait",
+        "importance": 40.0,
+        "performance": 40.0,
+        "significant": True,
+        "quadrant": "Fix first",
+    }
+    assert (chart["importance_line"], chart["performance_line"], chart["r_squared"], chart["n"]) == (
+        25.0,
+        60.0,
+        0.5,
+        120,
+    )
+    # Important but worse than average, without a significant effect: no quadrant, so nothing to fix first.
+    weak = DriverAnalysis(
+        drivers=(driver("wait", 0.6, 40.0, significant=False), driver("staff", 0.4, 80.0)), r_squared=0.3, n=50
+    )
+    assert weak.fix_first() == [] and weak.quadrant(weak.drivers[1]) == "Maintain"  # 40 % < the 50 % equal share

@@ -78,6 +78,12 @@ def test_discovery_suggests_and_staff_turn_a_suggestion_into_a_theme(
     assert login("analyst").post("/themes/discover/create/", {"name": "X", "term": ["x"]}).status_code == 404
 
 
+def test_the_discovery_page_says_which_method_grouped_the_comments(login: Callable[[str], Any], queues: Theme) -> None:
+    page = login("analyst").get("/themes/discover/", {"method": "tfidf"}).content.decode()
+    assert "Grouped by <strong>TF-IDF + k-means (scikit-learn)</strong>" in page
+    assert "From 3 comments that match no theme" in page
+
+
 def test_removing_a_theme_from_a_comment_on_the_theme_page_sticks(
     login: Callable[[str], Any], org: Org, queues: Theme
 ) -> None:
@@ -107,5 +113,10 @@ def test_the_drivers_page_ranks_driver_ratings(login: Callable[[str], Any], org:
             answers={"staff": 1 + response.score * 4 // 10, "price": 1 + i % 5}
         )
     page = client.get("/themes/drivers/?period=all").content.decode()
-    assert page.index("<td>Staff</td>") < page.index("<td>Price</td>")
+    assert page.index('<td class="cell-name">Staff</td>') < page.index('<td class="cell-name">Price</td>')
     assert "n = 36" in page and "significant (p &lt; 0.001)" in page
+    # Staff: ratings 1 + score·4 // 10 sum to 117 over 36 → mean 3.25 → 100 · 2.25 / 4 = 56.25 on 0–100;
+    # price: 1 + i mod 5 sums to 106 → 100 · (106/36 − 1) / 4 = 48.6.  Average 52.4: staff is above it.
+    assert 'data-label="Performance">56.3</td>' in page and 'data-label="Performance">48.6</td>' in page
+    assert '<td class="cell-nps">Keep it up</td>' in page and "Nothing to fix first" in page
+    assert 'data-chart="drivers"' in page and '"performance_line": 52.43' in page and '"n": 36' in page

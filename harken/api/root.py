@@ -9,6 +9,7 @@ import harken
 from harken.api import errors
 from harken.api.auth import READ
 from harken.api.routers import economics, exports, imports, keys, org, people, privacy, responses
+from harken.api.routers import text as text_api
 from harken.distribution import api as distribution_api
 from harken.loop import api as loop_api
 
@@ -36,6 +37,7 @@ api.add_router("", keys.router)
 api.add_router("", privacy.router)
 api.add_router("", distribution_api.router)
 api.add_router("", loop_api.router)
+api.add_router("", text_api.router)
 
 
 class HealthOut(Schema):

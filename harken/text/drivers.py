@@ -46,13 +46,70 @@ class Driver:
     performance: float
 
 
+FIX_FIRST = "Fix first"
+KEEP_UP = "Keep it up"
+MAINTAIN = "Maintain"
+LOWER_PRIORITY = "Lower priority"
+NOT_SIGNIFICANT = "No clear effect"
+
+
 @dataclass(frozen=True)
 class DriverAnalysis:
-    """Drivers by importance, most important first, with the full model's R² and n."""
+    """Drivers by importance, most important first, with the full model's R² and n.
+
+    The importance × performance reading cuts both axes at the drivers' averages: importance at the share
+    every driver would have if all mattered equally (1 / p of R²), performance at the mean of the drivers'
+    performances.  Important and below average: *fix first*; important and above: *keep it up*; less
+    important and above: *maintain* (do not over-invest); less important and below: *lower priority*.  A
+    driver whose coefficient is not significant gets no quadrant: the data do not show that it moves scores.
+    """
 
     drivers: tuple[Driver, ...]
     r_squared: float
     n: int
+
+    @property
+    def importance_line(self) -> float:
+        """The share of R² each driver would have if all mattered equally."""
+        return 1 / len(self.drivers) if self.drivers else 0.0
+
+    @property
+    def performance_line(self) -> float:
+        """The drivers' average performance (0–100)."""
+        return sum(d.performance for d in self.drivers) / len(self.drivers) if self.drivers else 0.0
+
+    def quadrant(self, driver: Driver) -> str:
+        """Where ``driver`` falls on the importance × performance chart, in words (see the class docstring)."""
+        if not driver.significant:
+            return NOT_SIGNIFICANT
+        important = (driver.share or 0.0) >= self.importance_line
+        performing = driver.performance >= self.performance_line
+        if important:
+            return KEEP_UP if performing else FIX_FIRST
+        return MAINTAIN if performing else LOWER_PRIORITY
+
+    def fix_first(self) -> list[Driver]:
+        """Significant drivers that matter more than average and perform below average, most important first."""
+        return [driver for driver in self.drivers if self.quadrant(driver) == FIX_FIRST]
+
+    def chart(self) -> dict[str, Any]:
+        """The data of the importance × performance chart (percentages), for the page's JSON block."""
+        return {
+            "points": [
+                {
+                    "label": driver.label,
+                    "importance": round(100 * (driver.share or 0.0), 2),
+                    "performance": round(driver.performance, 2),
+                    "significant": driver.significant,
+                    "quadrant": self.quadrant(driver),
+                }
+                for driver in self.drivers
+            ],
+            "importance_line": round(100 * self.importance_line, 2),
+            "performance_line": round(self.performance_line, 2),
+            "r_squared": round(self.r_squared, 4),
+            "n": self.n,
+        }
 
 
 def r_squared(x: np.ndarray, y: np.ndarray) -> float:

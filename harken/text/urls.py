@@ -9,6 +9,7 @@ urlpatterns = [
     path("themes/", views.themes, name="themes"),
     path("themes/discover/", views.discover, name="discover"),
     path("themes/drivers/", views.key_drivers, name="drivers"),
+    path("themes/search/", views.search, name="search"),
     path("themes/discover/create/", views.create_from_suggestion, name="create"),
     path("themes/<int:theme_id>/", views.theme, name="theme"),
     path("themes/<int:theme_id>/preview/", views.preview, name="preview"),

@@ -6,6 +6,8 @@ from ``harken.text.impact`` over the one query path, scoped to the viewer.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from harken.analytics import queries
 from harken.dashboards import selection
+from harken.dashboards.views import filter_choices
 from harken.org.scoping import scope_to_user
 from harken.surveys.models import Survey
 from harken.text import discovery, drivers, impact, matching
+from harken.text import search as comment_search
 from harken.text.models import Theme
 from harken.text.tagging import do_set_theme
 
@@ -88,10 +92,23 @@ def _preview(request: HttpRequest, theme: Theme, fields: list[str]) -> dict[str,
 
 
 def discover(request: HttpRequest) -> TemplateResponse:
-    """Suggested themes from comments no theme matches."""
+    """Suggested themes from comments no theme matches; ``method=tfidf`` or ``embeddings`` picks how."""
     chosen = selection.read(request.GET, request.user)
-    found = discovery.discover(chosen.filters(), request.user)
-    return TemplateResponse(request, "text/discover.html", {"sel": chosen, "found": found})
+    available = discovery.embeddings_available()
+    wanted = request.GET.get("method")
+    method: discovery.Method | None = None
+    if wanted == "tfidf":
+        method = "tfidf"
+    elif wanted == "embeddings" and available:
+        method = "embeddings"
+    found = discovery.discover(chosen.filters(), request.user, method=method)
+    context = {
+        "sel": chosen,
+        "found": found,
+        "embeddings_available": available,
+        "embedding_limit": discovery.EMBEDDING_LIMIT,
+    }
+    return TemplateResponse(request, "text/discover.html", context)
 
 
 @require_POST
@@ -131,3 +148,25 @@ def key_drivers(request: HttpRequest) -> TemplateResponse:
     found = drivers.key_drivers(survey, chosen.filters(), request.user) if survey else None
     context = {"sel": chosen, "surveys": candidates, "survey": survey, "found": found}
     return TemplateResponse(request, "text/drivers.html", context)
+
+
+def search(request: HttpRequest) -> TemplateResponse:
+    """Full-text search over the comments of the selection, best match first, with the matches marked."""
+    chosen = selection.read(request.GET, request.user)
+    text = request.GET.get("q", "").strip()
+    page = request.GET.get("page", "1")
+    link = urlencode([*chosen.params(), ("q", text)])
+    context: dict[str, object] = {"sel": chosen, "qs": chosen.querystring, "q": text, "link": link}
+    context.update(filter_choices(request.user, chosen))
+    if text:
+        try:
+            context["results"] = comment_search.search(
+                text, chosen.filters(), request.user, page=int(page) if page.isdigit() else 1
+            )
+        except comment_search.SearchError as exc:
+            context["error"] = str(exc)
+    htmx = request.headers.get("HX-Request") == "true"
+    response = TemplateResponse(request, "text/search.html#panels" if htmx else "text/search.html", context)
+    if request.headers.get("HX-Trigger") == "filters":
+        response["HX-Push-Url"] = f"{request.path}?{link}"
+    return response

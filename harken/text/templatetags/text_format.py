@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from harken.analytics.nps import Interval
+from harken.text.drivers import Driver, DriverAnalysis
 
 register = template.Library()
 
@@ -27,3 +28,9 @@ def percent(value: float | None) -> str:
 def span(interval: Interval | None) -> str:
     """An interval in points: [−1.8, +54.8]."""
     return "—" if interval is None else f"[{points(interval.low)}, {points(interval.high)}]"
+
+
+@register.simple_tag
+def quadrant(analysis: DriverAnalysis, driver: Driver) -> str:
+    """The driver's reading on the importance × performance chart ("Fix first", "Keep it up" …)."""
+    return analysis.quadrant(driver)
