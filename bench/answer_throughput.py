@@ -115,6 +115,23 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"the server did not answer {url} within {timeout} s")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (Linux /proc), to report CPU per answer."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        pending += [int(child) for child in children]
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30)
@@ -178,7 +195,11 @@ def main() -> int:
             url,
         ]
         print("$", " ".join(command), flush=True)
+        print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+        cpu_before = tree_cpu_seconds(server.pid)
         run = subprocess.run(command, capture_output=True, text=True, check=False)
+        server_cpu = tree_cpu_seconds(server.pid) - cpu_before
+        load_after = os.getloadavg()[0]
         print(run.stdout, run.stderr)
         if run.returncode != 0:
             raise SystemExit(f"wrk failed ({run.returncode})")
@@ -201,6 +222,10 @@ def main() -> int:
         f"sent {sent}; accepted {accepted} in {args.seconds} s = {per_second:,.0f} answers/s; refused {refused}; "
         f"socket errors {errors}; stored {stored} (distinct submissions {distinct}); "
         f"in flight at the deadline {in_flight}; lost {max(accepted - stored, 0)}"
+    )
+    print(
+        f"server CPU {server_cpu:.1f} s = {server_cpu / max(stored, 1) * 1000:.2f} ms per stored answer "
+        f"(gunicorn and Django, all processes); load average after: {load_after:.2f}"
     )
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)

@@ -168,7 +168,15 @@ def test_a_customer_answers_with_javascript_disabled(browser: Any, live_server: 
     assert (stored.score, stored.comment, stored.answers) == (10, "Works without scripts.", {"loved": ["staff"]})
 
 
+# Headless Chromium says "HeadlessChrome", which mail scanners that open links in a browser also say
+# (harken.collect.scanners): tests of a customer's clicks present an ordinary phone browser.
+PHONE_BROWSER = {
+    "User-Agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36"
+}
+
+
 def test_an_email_score_link_records_at_once_and_another_click_updates_it(page: Any, invitation: Invitation) -> None:
+    page.set_extra_http_headers(PHONE_BROWSER)
     page.set_viewport_size(PHONE)
     page.goto(path_of(links.score_url(invitation, 3)))
     page.get_by_text("your score of 3 is saved").wait_for()
@@ -387,3 +395,26 @@ def test_the_widget_samples_asks_only_returning_visitors_and_can_be_forced(
     page.evaluate("Harken.show()")  # the host page decides, e.g. after a checkout
     page.locator("[data-harken-widget]").get_by_role("dialog").wait_for()
     eventually(lambda: displays(widget), (2, 1))
+
+
+def test_after_a_scanner_burst_the_customer_confirms_their_score_with_one_tap(
+    page: Any, org: Any, survey: Any, invitation: Invitation
+) -> None:
+    """A mail scanner opened every score link; the customer's own click then asks for one confirming tap."""
+    from harken.collect.models import LinkClick
+
+    page.set_extra_http_headers(PHONE_BROWSER)
+    for score in (0, 1, 2):  # what Safe Links does within a second, with an ordinary browser's user agent
+        page.request.get(path_of(links.score_url(invitation, score)), max_redirects=0, headers=PHONE_BROWSER)
+    assert Response.objects.get(invitation=invitation).score is None
+    for size, name in ((PHONE, "phone"), ({"width": 1280, "height": 800}, "desktop")):
+        page.set_viewport_size(size)
+        page.goto(path_of(links.score_url(invitation, 8)))
+        page.get_by_text("To make sure it was you, please confirm your score: tap 8 again").wait_for()
+        assert page.get_by_role("button", name="8", exact=True).get_attribute("aria-pressed") == "true"
+        screenshot(page, f"collect-confirm-after-scanner-{name}")
+    assert Response.objects.get(invitation=invitation).score is None
+    page.get_by_role("button", name="8", exact=True).click()
+    page.get_by_role("heading", name="What is the main reason for your score?").wait_for()
+    assert Response.objects.get(invitation=invitation).score == 8
+    assert LinkClick.objects.filter(invitation=invitation, verdict="burst").count() == 3

@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from django.templatetags.static import static
 
 from harken.collect.links import absolute
-from harken.collect.models import Response, Widget
+from harken.collect.models import LinkClick, Response, Widget
 
 
 @admin.register(Response)
@@ -33,3 +34,20 @@ class WidgetAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "Save the widget to get its embed code."
         return f'<script src="{absolute(static("collect/widget.js"))}" data-survey="{obj.key}" async></script>'
+
+
+@admin.register(LinkClick)
+class LinkClickAdmin(admin.ModelAdmin):
+    """Openings of email score links, read-only: which were recorded and which were a scanner's."""
+
+    list_display = ["clicked_at", "invitation", "score", "previous_score", "verdict"]
+    list_filter = ["verdict"]
+    date_hierarchy = "clicked_at"
+    list_select_related = ["invitation__survey", "invitation__contact"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

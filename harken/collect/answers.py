@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -182,10 +183,11 @@ def do_record(
     Runs in one transaction; two concurrent first answers of the same respondent meet on a unique
     constraint and the second becomes an update, so a response is never duplicated.
     """
+    if respondent.invitation is None and answers is None:
+        # Anonymous and widget answers: one statement, however often they are resent.
+        return _upsert(respondent, score, comment)
     with transaction.atomic(savepoint=False):
-        # A fresh anonymous score is almost always new: try the insert first and save a lookup.
-        fresh = respondent.invitation is None and score is not None and comment is None and answers is None
-        response = None if fresh else _locked_existing(respondent)
+        response = _locked_existing(respondent)
         if response is None:
             try:
                 with transaction.atomic():
@@ -199,6 +201,79 @@ def do_record(
             _update(response, respondent, score, comment, answers)
         if respondent.invitation is not None and score is not None:
             _mark_answered(respondent.invitation)
+    return response
+
+
+def _upsert(respondent: Respondent, score: int | None, comment: str | None) -> Response:
+    """Insert the response of an anonymous submission, or update the one it made before, in one statement.
+
+    ``INSERT … ON CONFLICT (survey, submission_key) DO UPDATE … RETURNING`` (SQLite ≥ 3.35, PostgreSQL) saves
+    the ORM's lookup and model machinery on the hot answer endpoint, and two concurrent sends of the same
+    submission still meet on the unique index.  ``post_save`` is sent as ``save()`` would (with the fields it
+    changed), so everything that listens for new responses (alert rules, comment analysis) sees these too; the
+    instance it carries has the id, score, comment and where the response belongs.
+    """
+    if not respondent.submission_key:
+        raise ValueError("An anonymous respondent needs a submission key.")
+    quote = connection.ops.quote_name
+    table = quote(Response._meta.db_table)
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    updates = [
+        f"{quote('language')} = excluded.{quote('language')}",
+        f"{quote('updated_at')} = excluded.{quote('updated_at')}",
+    ]
+    fields = ["language", "updated_at"]
+    for name, value in (("score", score), ("comment", comment)):
+        if value is not None:
+            updates.append(f"{quote(name)} = excluded.{quote(name)}")
+            fields.append(name)
+    columns = [
+        "survey_id", "contact_id", "unit_id", "touchpoint_id", "employee_id", "score", "comment", "channel",
+        "language", "external_id", "submission_key", "submitted_at", "created_at", "updated_at",
+    ]  # fmt: skip
+    values = [
+        respondent.survey.pk, respondent.contact_id, respondent.unit_id, respondent.touchpoint_id,
+        respondent.employee_id, score, comment or "", respondent.channel, respondent.language, "",
+        respondent.submission_key, stamp, stamp, stamp,
+    ]  # fmt: skip
+    # Only quoted identifiers are interpolated; every value is a parameter.  A row is new exactly when its
+    # created_at is this request's time (an update keeps the old created_at).
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}, {quote('answers')}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}, '{{}}') "
+        f"ON CONFLICT ({quote('survey_id')}, {quote('submission_key')}) WHERE NOT ({quote('submission_key')} = '') "
+        f"DO UPDATE SET {', '.join(updates)} "
+        f"RETURNING {quote('id')}, {quote('score')}, {quote('comment')}, {quote('created_at')} = %s"
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, [*values, stamp])
+        pk, stored_score, stored_comment, created = cursor.fetchone()
+        response = Response(
+            pk=pk,
+            survey=respondent.survey,
+            contact_id=respondent.contact_id,
+            unit_id=respondent.unit_id,
+            touchpoint_id=respondent.touchpoint_id,
+            employee_id=respondent.employee_id,
+            score=stored_score,
+            comment=stored_comment,
+            channel=respondent.channel,
+            language=respondent.language,
+            submission_key=respondent.submission_key,
+            updated_at=now,
+        )
+        response._state.adding = False
+        response._state.db = connection.alias
+        created = bool(created)
+        post_save.send(
+            sender=Response,
+            instance=response,
+            created=created,
+            update_fields=None if created else frozenset(fields),
+            raw=False,
+            using=connection.alias,
+        )
     return response
 
 

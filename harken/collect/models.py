@@ -168,3 +168,29 @@ class RateLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} since {self.window_start}"
+
+
+class LinkClick(models.Model):
+    """One opening of a one-click score link from an email, kept to tell customers from link scanners.
+
+    Mail security scanners (Microsoft Safe Links, Proofpoint, Mimecast …) open every link of a message, often
+    all eleven scores within a second.  ``previous_score`` is the response's score before this click, so a
+    burst can be undone exactly (see ``harken.collect.scanners``).  No address or user agent is stored.
+    """
+
+    class Verdict(models.TextChoices):
+        RECORDED = "recorded", "Recorded as the customer's score"
+        SCANNER = "scanner", "Not recorded: a link scanner or preview (user agent or HEAD)"
+        BURST = "burst", "Not recorded: part of a burst of different scores"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="link_clicks")
+    score = models.SmallIntegerField()
+    previous_score = models.SmallIntegerField(null=True, blank=True)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    clicked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["invitation", "clicked_at"], name="linkclick_invitation_time")]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}: {self.score} at {self.clicked_at:%Y-%m-%d %H:%M:%S} ({self.verdict})"

@@ -11,6 +11,7 @@ good enough and much cheaper than a sliding log.  Rows of past windows are delet
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import random
 import time
@@ -58,6 +59,11 @@ def client_ip(request: HttpRequest) -> str:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded.strip():
             raw = forwarded.split(",")[-1].strip()
+    return _normalised(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(raw: str) -> str:
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
-from harken.collect import links, ratelimit, texts
+from harken.collect import links, ratelimit, scanners, texts
 from harken.collect.answers import (
     COMMENT_MAX_LENGTH,
     AnswerError,
@@ -40,7 +40,7 @@ from harken.collect.answers import (
     questions_for,
     respondent_for_invitation,
 )
-from harken.collect.models import Response
+from harken.collect.models import LinkClick, Response
 from harken.distribution.models import Channel, Invitation
 from harken.org.models import Unit
 from harken.surveys.models import Question, Survey
@@ -177,21 +177,32 @@ def invitation(request: HttpRequest, signed: str) -> HttpResponseBase:
     if request.method == "POST":
         return _post(request, flow)
     assert flow.respondent.invitation is not None
-    do_mark_opened(flow.respondent.invitation)
+    if scanners.scanner_reason(request.method or "GET", request.headers.get("User-Agent", "")) is None:
+        do_mark_opened(flow.respondent.invitation)
     response = flow.response()
     step = "score" if response is None or response.score is None or "change" in request.GET else "details"
     return _render(request, flow, step, response)
 
 
 @public
-@require_GET
+@require_http_methods(["GET", "HEAD"])
 def one_click(request: HttpRequest, signed: str, score: int) -> HttpResponseBase:
-    """A score link from an email: record the score at once, then show the rest of the survey."""
+    """A score link from an email: record the score at once, then show the rest of the survey.
+
+    A link scanner's opening records nothing, and neither does a burst of different scores
+    (``harken.collect.scanners``): the page then asks whoever looks at it to confirm the score.
+    """
     flow = _invitation_flow(request, signed)
     _check_rate(request, flow)
     if not 0 <= score <= 10:
         raise NotFound(gettext_noop("This link does not carry a score from 0 to 10."))
-    do_record(flow.respondent, score=score)
+    invitation = flow.respondent.invitation
+    assert invitation is not None
+    if scanners.scanner_reason(request.method or "GET", request.headers.get("User-Agent", "")) is not None:
+        scanners.do_log_scanner(invitation, score)
+        return _render(request, flow, "score", flow.response(), confirm=score)
+    if scanners.do_one_click(flow.respondent, score) != LinkClick.Verdict.RECORDED:
+        return _render(request, flow, "score", flow.response(), confirm=score)
     return HttpResponseRedirect(_with_language(flow.start_url, flow), status=303)
 
 
@@ -303,9 +314,12 @@ def _render(
     response: Response | None,
     error: AnswerError | None = None,
     status: int = 200,
+    confirm: int | None = None,
 ) -> TemplateResponse:
     with translation.override(flow.language):
         context = _context(request, flow, step, response, error)
+        if confirm is not None:  # a score link that was not recorded: that score is chosen, waiting for a tap
+            context.update(confirm_score=confirm, current_score=confirm)
         template = "collect/survey.html#step" if request.META.get(FRAGMENT_HEADER) == "1" else "collect/survey.html"
         page = TemplateResponse(request, template, context, status=status)
         page.render()
@@ -315,12 +329,19 @@ def _render(
 
 
 def _context(
-    request: HttpRequest, flow: Flow, step: str, response: Response | None, error: AnswerError | None
+    request: HttpRequest,
+    flow: Flow,
+    step: str,
+    response: Response | None,
+    error: AnswerError | None,
+    shown: list[Question] | None = None,
 ) -> dict[str, Any]:
     survey, language = flow.survey, flow.language
     category = category_of(response)
     accent = texts.readable_accent(survey.accent_color)
-    questions = [_question_context(q, language, request, error) for q in questions_for(survey, category)]
+    if shown is None:
+        shown = questions_for(survey, category)
+    questions = [_question_context(q, language, request, error) for q in shown]
     return {
         "flow": flow,
         "step": step,
@@ -332,7 +353,7 @@ def _context(
         "nps_question": texts.survey_text(survey, "nps_question", language),
         "low_label": texts.survey_text(survey, "low_label", language),
         "high_label": texts.survey_text(survey, "high_label", language),
-        "comment_question": texts.survey_text(survey, "comment_question", language),
+        "comment_question": texts.survey_text(survey, survey.comment_field(category), language),
         "scores": list(range(11)),
         "current_score": response.score if response is not None else None,
         "comment": request.POST.get("comment", response.comment if response is not None else ""),
@@ -383,6 +404,31 @@ def _csp(survey: Survey) -> str:
         f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src {images}; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )
+
+
+def render_preview(
+    request: HttpRequest, survey: Survey, questions: list[Question], language: str, step: str, score: int | None
+) -> TemplateResponse:
+    """The survey page as a respondent would see it, for unsaved edits (the survey editor's live preview).
+
+    Nothing is stored and the page is inert: its forms post nowhere.  ``score`` picks the follow-up questions
+    and wording of that score's category.
+    """
+    respondent = Respondent(survey=survey, unit_id=0, channel=Channel.LINK, language=language)
+    flow = Flow(respondent=respondent, language=language, start_url="#", thanks_url="#", details_url="#")
+    response = Response(survey=survey, score=score) if score is not None else None
+    category = category_of(response)
+    shown = [q for q in questions if q.is_active and q.audience in ("everyone", category.value if category else "")]
+    shown.sort(key=lambda q: (q.position, q.pk or 1 << 62))
+    with translation.override(language):
+        context = _context(request, flow, step, response, None, shown)
+        context.update(preview=True, hide_languages=True, current_score=score)
+        page = TemplateResponse(request, "collect/survey.html", context)
+        page.render()
+    page["Content-Language"] = language
+    page["Content-Security-Policy"] = _csp(survey).replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    page["X-Frame-Options"] = "SAMEORIGIN"
+    return page
 
 
 CSRF_EXPIRED = gettext_noop(

@@ -7,7 +7,9 @@ cannot forge it.  Bodies may be sent as ``text/plain`` so that posts need no COR
 
 from __future__ import annotations
 
+import functools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -23,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from harken.collect import ratelimit, texts
+from harken.collect import ratelimit, texts, writers
 from harken.collect.answers import AnswerError, Respondent, check_comment, check_score, check_submission_key, do_record
 from harken.collect.models import Widget, WidgetDisplay
 from harken.contacts.models import Contact
@@ -65,7 +67,9 @@ def cors(methods: str) -> Callable[[View], Callable[[HttpRequest, str], HttpResp
                 response["Access-Control-Max-Age"] = "86400"
             else:
                 try:
-                    response = view(request, widget)
+                    # The lean handler (harken/wsgi.py) has no LocaleMiddleware: messages follow the visitor's browser.
+                    with translation.override(texts.choose_language(request)):
+                        response = view(request, widget)
                 except ratelimit.RateLimited as exc:
                     response = JsonResponse({"error": str(exc)}, status=429)
                     response["Retry-After"] = str(exc.retry_after)
@@ -92,12 +96,38 @@ class WidgetRef:
     touchpoint_id: int | None
     origins: tuple[str, ...]
 
+    @functools.cached_property
     def survey(self) -> Survey:
-        """The survey as a reference by primary key (enough to file a response under it; no query)."""
+        """The survey as a reference by primary key (enough to file a response under it; no query), made once
+        per remembered lookup."""
         return Survey(pk=self.survey_id, touchpoint_id=self.touchpoint_id, is_active=True)
 
 
+# Widgets looked up in the last few seconds, per process: the lookup runs on every request of a busy page.
+# A change in the admin reaches this process at once (signals below) and every other one within LOOKUP_TTL.
+LOOKUP_TTL = 5.0
+_recent: dict[str, tuple[float, WidgetRef | None]] = {}
+
+
 def _lookup(key: str) -> WidgetRef | None:
+    """The widget with this public key, remembered for ``LOOKUP_TTL`` seconds."""
+    now = time.monotonic()
+    cached = _recent.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    if len(_recent) > 1000:  # unknown keys sent by a bot must not grow the cache without bound
+        _recent.clear()
+    found = _query(key)
+    _recent[key] = (now + LOOKUP_TTL, found)
+    return found
+
+
+def forget_widgets(**kwargs: Any) -> None:
+    """Drop the remembered widgets (connected to saves and deletes of widgets and surveys)."""
+    _recent.clear()
+
+
+def _query(key: str) -> WidgetRef | None:
     """The widget with this public key, in one indexed query.
 
     Raw SQL because this runs on every answer: building the ORM query cost 0.4–0.6 ms, a quarter of the
@@ -185,17 +215,19 @@ def answer(request: HttpRequest, widget: WidgetRef) -> HttpResponse:
     if score is None and comment is None:
         raise AnswerError(_("Choose a score from 0 to 10."))
     visitor = check_visitor(data["visitor"]) if data.get("visitor") else None
-    language = texts.supported(data.get("locale")) or texts.choose_language(request)
+    # The wrapper made the browser's language the active one.
+    language = texts.supported(data.get("locale")) or translation.get_language() or "en"
     respondent = Respondent(
-        survey=widget.survey(),
+        survey=widget.survey,
         unit_id=widget.unit_id,
         channel=Channel.WIDGET,
         language=language,
         touchpoint_id=widget.touchpoint_id,
         submission_key=submission,
     )
-    # One transaction, so one write lock per answer: the rate counts, the contact, the response.
-    with transaction.atomic():
+    # One transaction, so one write lock per answer: the rate counts, the contact, the response.  The queue of
+    # writers is held until the commit's follow-up work (queued tasks) is done too.
+    with writers.one_writer(), transaction.atomic():
         ratelimit.check_rate(ratelimit.per_ip("answer", request), ratelimit.per_token("answer", submission))
         if visitor:
             respondent.contact_id = do_find_or_add_contact(visitor, widget, language)

@@ -65,6 +65,11 @@ class Survey(models.Model):
     low_label = models.CharField(max_length=60, default="Not at all likely")
     high_label = models.CharField(max_length=60, default="Extremely likely")
     comment_question = models.CharField(max_length=300, default="What is the main reason for your score?")
+    # The "why?" question in other words for one NPS category (e.g. detractors: "What should we fix first?");
+    # empty: everyone is asked ``comment_question``.
+    comment_question_detractor = models.CharField(max_length=300, blank=True)
+    comment_question_passive = models.CharField(max_length=300, blank=True)
+    comment_question_promoter = models.CharField(max_length=300, blank=True)
     default_language = models.CharField(max_length=8, default="en")
     translations = models.JSONField(default=dict, blank=True)
     company_name = models.CharField(max_length=200, blank=True)
@@ -85,6 +90,12 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def comment_field(self, category: Category | None) -> str:
+        """The field holding the "why?" question for a respondent of ``category``: its own wording if set."""
+        if category is not None and str(getattr(self, f"comment_question_{category.value}")):
+            return f"comment_question_{category.value}"
+        return "comment_question"
 
     def text(self, field: str, language: str) -> str:
         """A survey text in ``language``, falling back to the survey's own wording."""

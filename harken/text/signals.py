@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from harken.collect.models import Response
 
 
 def response_saved(sender: type[Response], instance: Response, created: bool, **kwargs: Any) -> None:
-    """Queue the analysis after the transaction commits, when the comment is new or may have changed.
+    """Queue the analysis, in the transaction that saves the response, when the comment is new or may have
+    changed.
 
     Bulk inserts (imports, the demo) send no signal; ``harken comments analyse`` and the
     ``analyse_pending`` task pick those up.
@@ -24,5 +23,4 @@ def response_saved(sender: type[Response], instance: Response, created: bool, **
         return
     from harken.text.tasks import analyse_response
 
-    response_id = instance.pk
-    transaction.on_commit(lambda: analyse_response.enqueue(response_id))
+    analyse_response.enqueue(instance.pk)  # in the response's own transaction: no second commit per answer
