@@ -47,7 +47,7 @@ def text_part(message: EmailMessage) -> str:
 
 
 def score_links(html: str) -> list[str]:
-    return re.findall(r'<a href="([^"]+/s/[^"]+/(?:\d+)/)"', html)
+    return re.findall(r'<a href="([^"]+/t/[^"]+/(?:\d+)/)"', html)
 
 
 def test_an_invitation_arrives_with_both_parts_unsubscribe_headers_and_eleven_buttons(
@@ -204,9 +204,13 @@ def test_a_score_clicked_in_the_email_records_the_response_with_unit_and_touchpo
     [message] = smtp.inbox.messages
     nine = score_links(html_part(message))[9]
 
-    page.goto(nine)
-    page.wait_for_load_state()
-    screenshot(page, "email-one-click-desktop")
+    # Headless Chromium says "HeadlessChrome", which the one-click page rightly takes for a link scanner.
+    person = page.context.browser.new_context(user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36")
+    customer = person.new_page()
+    customer.goto(nine)
+    customer.wait_for_load_state()
+    screenshot(customer, "email-one-click-desktop")
+    person.close()
 
     response = Response.objects.get(invitation__isnull=False)
     assert (response.score, response.unit, response.touchpoint) == (9, org.north_2, org.delivery)
@@ -251,11 +255,13 @@ def test_the_worker_sends_queued_invitations_and_retries_once_smtp_is_back(
         for n in range(3):
             sending.do_queue_invitation(survey, contact(org, f"w{n}@example.com"), org.north_2)
 
-    run_worker()  # SMTP is down: each task re-queues
-    assert set(Invitation.objects.values_list("status", "attempts")) == {(Invitation.Status.SCHEDULED, 1)}
+    run_worker()  # SMTP is down: the first task tries the whole due batch, each invitation waits for its retry
+    assert {status for status, attempts in Invitation.objects.values_list("status", "attempts")} == {"scheduled"}
+    assert smtp.inbox.messages == []
 
     smtp.start()
     time.sleep(1.1)  # the retry tasks run after the one-second backoff
     run_worker()
     assert sorted(str(m["To"]) for m in smtp.inbox.messages) == [f"w{n}@example.com" for n in range(3)]
-    assert set(Invitation.objects.values_list("status", "attempts")) == {(Invitation.Status.SENT, 2)}
+    # Each was tried at least once while SMTP was down (how often depends on how fast the worker ran), sent once.
+    assert all(s == Invitation.Status.SENT and n >= 2 for s, n in Invitation.objects.values_list("status", "attempts"))

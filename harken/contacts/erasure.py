@@ -117,7 +117,7 @@ def do_erase_contact(contact: Contact) -> Erasure:
         EligibilityEntry.objects.filter(contact=contact).delete()
         CustomerEvent.objects.filter(contact=contact).update(external_id="")
         result.deliveries = _scrub_deliveries(needles)
-        for name in ("email", "phone", "name", "external_id", "time_zone"):
+        for name in ("email", "phone", "name", "external_id", "time_zone", "bounced_email", "bounce_reason"):
             setattr(contact, name, "")
         contact.attributes = {}
         contact.save()

@@ -30,6 +30,11 @@ class Contact(models.Model):
     email_consent = models.CharField(max_length=20, choices=Consent.choices, default=Consent.UNKNOWN)
     sms_consent = models.CharField(max_length=20, choices=Consent.choices, default=Consent.UNKNOWN)
     last_surveyed_at = models.DateTimeField(null=True, blank=True)
+    bounced_email = models.CharField(
+        max_length=254, blank=True, help_text="An address that hard-bounced; not mailed again until the email changes."
+    )
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -44,3 +49,8 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.phone or f"Contact {self.pk}"
+
+    @property
+    def email_undeliverable(self) -> bool:
+        """Whether the current email address hard-bounced (a new address is tried again)."""
+        return bool(self.bounced_email) and self.bounced_email.casefold() == self.email.strip().casefold()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from harken.distribution.models import EligibilityEntry, FatigueRule, Invitation, JourneyTrigger, Wave
+from harken.distribution.models import EligibilityEntry, FatigueRule, Invitation, JourneyTrigger, SurveyTracking, Wave
 
 
 @admin.register(Invitation)
@@ -14,10 +14,13 @@ class InvitationAdmin(admin.ModelAdmin):
         "attempts",
         "scheduled_at",
         "sent_at",
+        "delivered_at",
+        "clicked_at",
         "answered_at",
+        "bounce",
         "last_error",
     ]
-    list_filter = ["status", "channel", "survey", "touchpoint"]
+    list_filter = ["status", "channel", "bounce", "survey", "touchpoint"]
     search_fields = ["contact__email", "contact__name", "token", "unit__name"]
     autocomplete_fields = ["contact", "unit", "employee"]
     readonly_fields = ["token", "created_at"]
@@ -50,3 +53,8 @@ class JourneyTriggerAdmin(admin.ModelAdmin):
 class WaveAdmin(admin.ModelAdmin):
     list_display = ["name", "survey", "unit", "every_days", "sample_percent", "spread_days", "next_run_at", "is_active"]
     list_filter = ["is_active", "survey"]
+
+
+@admin.register(SurveyTracking)
+class SurveyTrackingAdmin(admin.ModelAdmin):
+    list_display = ["survey", "open_pixel"]

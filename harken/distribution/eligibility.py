@@ -51,6 +51,7 @@ def check_eligibility(
         last_surveyed_at=contact.last_surveyed_at,
         days=gap_days_for(contact, survey, rules),
         duplicate_event=duplicate,
+        undeliverable=channel == Channel.EMAIL and contact.email_undeliverable,
     )
 
 

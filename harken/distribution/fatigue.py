@@ -28,6 +28,7 @@ class Reason(models.TextChoices):
 
     UNSUBSCRIBED = "unsubscribed", "Unsubscribed from this channel"
     NO_ADDRESS = "no_address", "No address for this channel"
+    UNDELIVERABLE = "undeliverable", "Email address bounced (undeliverable)"
     TOO_SOON = "too_soon", "Asked too recently (fatigue rule)"
     DUPLICATE_EVENT = "duplicate_event", "Already invited for this event"
 
@@ -84,12 +85,16 @@ def decide(
     last_surveyed_at: dt.datetime | None,
     days: int,
     duplicate_event: bool = False,
+    undeliverable: bool = False,
 ) -> Decision:
-    """Whether a contact may be sent an invitation at ``now`` on a channel with this consent and address."""
+    """Whether a contact may be sent an invitation at ``now`` on a channel with this consent and address
+    (``undeliverable``: the address hard-bounced before)."""
     if consent == "unsubscribed":
         return Decision(False, Reason.UNSUBSCRIBED.value, None)
     if not address.strip():
         return Decision(False, Reason.NO_ADDRESS.value, None)
+    if undeliverable:
+        return Decision(False, Reason.UNDELIVERABLE.value, None)
     if duplicate_event:
         return Decision(False, Reason.DUPLICATE_EVENT.value, next_eligible_at(last_surveyed_at, days))
     next_at = next_eligible_at(last_surveyed_at, days)

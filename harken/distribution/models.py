@@ -39,6 +39,7 @@ class Invitation(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         ANSWERED = "answered", "Answered"
+        BOUNCED = "bounced", "Bounced"
         SUPPRESSED = "suppressed", "Not sent (fatigue or consent rules)"
 
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
@@ -53,10 +54,22 @@ class Invitation(models.Model):
         max_length=120, blank=True, help_text="Id of the touchpoint event that triggered it; one invitation per event."
     )
     language = models.CharField(max_length=8, blank=True)
+
+    class Bounce(models.TextChoices):
+        NONE = "", "No bounce"
+        SOFT = "soft", "Deferred (soft bounce)"
+        HARD = "hard", "Bounced (hard)"
+
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED, db_index=True)
     scheduled_at = models.DateTimeField(db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="Handed to the mail server or SMS provider (accepted or not)."
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="Accepted by the mail server or provider.")
     opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True, help_text="First click on a link in the invitation.")
+    bounce = models.CharField(max_length=4, choices=Bounce.choices, default=Bounce.NONE, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(default=0)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -75,6 +88,17 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey} → {self.contact} ({self.get_channel_display()})"
+
+
+class SurveyTracking(models.Model):
+    """How a survey's invitations are tracked.  The open pixel is off unless switched on (privacy: it tells
+    the sender when and that a customer read the email, which some customers and jurisdictions object to)."""
+
+    survey = models.OneToOneField(Survey, on_delete=models.CASCADE, primary_key=True, related_name="tracking")
+    open_pixel = models.BooleanField(default=False, help_text="Put a 1×1 image in emails to see when they are opened.")
+
+    def __str__(self) -> str:
+        return f"{self.survey}: open pixel {'on' if self.open_pixel else 'off'}"
 
 
 class FatigueRule(models.Model):

@@ -3,7 +3,12 @@
 An invitation's ``scheduled_at`` is when it is next due.  Sending claims it with a conditional update
 (``scheduled`` → ``sending``), so two workers never send the same one.  A temporary failure (the server is
 down, a 4xx reply) puts it back to ``scheduled`` with ``scheduled_at`` moved on by an exponential backoff; a
-permanent one (a 5xx refusal) or the last allowed attempt marks it ``failed`` with the error kept.
+permanent one (a 5xx refusal) or the last allowed attempt marks it ``failed`` with the error kept.  A 5xx
+refusal of the recipient is also a hard bounce: the contact's address is not mailed again.
+
+Sending is done in batches: one claim statement, one query to load them, one SMTP connection, each email
+variant rendered once (``emails.Renderer``), and the sent ones marked with one update per
+``MARK_EVERY`` emails (a worker that dies mid-batch can re-send at most that many after the stuck-claim sweep).
 """
 
 from __future__ import annotations
@@ -13,22 +18,25 @@ import datetime as dt
 import logging
 import smtplib
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from harken.contacts.models import Consent, Contact
-from harken.distribution import eligibility, emails, fatigue, sms
+from harken.distribution import eligibility, emails, fatigue, sms, smtp, tracking
 from harken.distribution.models import Channel, Invitation
 from harken.org.models import Employee, Unit
 from harken.surveys.models import Survey, Touchpoint
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 6 * 3600
+MARK_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,14 @@ def is_permanent(error: BaseException) -> bool:
         return bool(codes) and all(code >= 500 for code in codes)
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
+    return False
+
+
+def is_bad_address(error: BaseException) -> bool:
+    """Whether the server refused the recipient permanently (a synchronous hard bounce)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
     return False
 
 
@@ -166,40 +182,63 @@ def do_send(invitation_id: int, connection: Any = None, now: dt.datetime | None 
     if not claim(invitation_id, now):
         return SKIPPED
     invitation = Invitation.objects.select_related("survey", "contact", "unit").get(pk=invitation_id)
-    return _send_claimed(invitation, connection, now)
+    batch = _Batch(now, connection)
+    outcome = batch.send(invitation, eligibility.attribute_rules())
+    batch.flush()
+    return outcome
 
 
-def _send_claimed(
-    invitation: Invitation,
-    connection: Any,
-    now: dt.datetime,
-    rules: list[fatigue.AttributeRule] | None = None,
-) -> Outcome:
-    """Check the rules again, then deliver an invitation this worker has claimed and record the outcome."""
-    decision = eligibility.check_eligibility(
-        invitation.contact, invitation.survey, invitation.channel, now, rules=rules
-    )
-    if not decision.eligible:
-        return _suppress(invitation, decision, now)
-    try:
-        deliver(invitation, connection)
-    except (smtplib.SMTPException, OSError, sms.SmsError) as error:
-        if connection is not None:
-            _close_quietly(connection)  # the next send opens a fresh connection
-        return _failed_attempt(invitation, error, now)
-    return _mark_sent(invitation, now)
+class _Batch:
+    """Invitations this worker claimed, sent over one connection with one renderer; sent ones marked in bulk."""
+
+    def __init__(self, now: dt.datetime, connection: Any = None) -> None:
+        self.now = now
+        self.connection = connection
+        self.renderer = emails.Renderer()
+        self.sent: list[Invitation] = []
+
+    def send(self, invitation: Invitation, rules: list[fatigue.AttributeRule]) -> Outcome:
+        """Check the rules again, then deliver a claimed invitation; failures are recorded at once."""
+        decision = eligibility.check_eligibility(
+            invitation.contact, invitation.survey, invitation.channel, self.now, rules=rules
+        )
+        if not decision.eligible:
+            return _suppress(invitation, decision, self.now)
+        try:
+            deliver(invitation, self.connection, renderer=self.renderer)
+        except (smtplib.SMTPException, OSError, sms.SmsError) as error:
+            if self.connection is not None and not is_permanent(error):
+                _close_quietly(self.connection)  # broken or refused for now: the next send opens a fresh one
+            return _failed_attempt(invitation, error, self.now)
+        self.sent.append(invitation)
+        if len(self.sent) >= MARK_EVERY:
+            self.flush()
+        return Outcome("sent")
+
+    def flush(self) -> None:
+        """Mark the invitations sent so far as sent and delivered, and their contacts as surveyed now."""
+        if self.sent:
+            _mark_sent(self.sent, self.now)
+            self.sent = []
 
 
-def deliver(invitation: Invitation, connection: Any = None, reminder: bool = False) -> None:
+def deliver(
+    invitation: Invitation, connection: Any = None, reminder: bool = False, renderer: emails.Renderer | None = None
+) -> None:
     """Hand the invitation (or a reminder) to the SMTP server or the SMS provider; raises on failure."""
     if invitation.channel == Channel.SMS:
         sms.provider().send(invitation.contact.phone, sms.message_for(invitation, reminder))
         return
-    message = emails.build_message(invitation, reminder)
+    message = (renderer or emails.Renderer()).message(invitation, reminder)
     if connection is None:
         message.send()
         return
     connection.open()  # keeps the connection open across messages (send_messages alone closes what it opened)
+    if isinstance(message, emails.PreparedEmail) and isinstance(connection, SmtpBackend) and connection.connection:
+        # The finished bytes and envelope straight to the backend's open SMTP connection: what
+        # ``send_messages`` does, without parsing both addresses again, and pipelined if the server can.
+        smtp.send(connection.connection, message.envelope_from, message.envelope_to, message.raw)
+        return
     connection.send_messages([message])
 
 
@@ -211,21 +250,31 @@ def _suppress(invitation: Invitation, decision: fatigue.Decision, now: dt.dateti
     return Outcome("suppressed")
 
 
-def _mark_sent(invitation: Invitation, now: dt.datetime) -> Outcome:
+def _mark_sent(invitations: list[Invitation], now: dt.datetime) -> None:
+    """One update for the invitations, one for their contacts; reminders queued for surveys that have them."""
     with transaction.atomic():
-        Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.SENT, sent_at=now, last_error="")
-        Contact.objects.filter(pk=invitation.contact_id).update(last_surveyed_at=now)
-        survey = invitation.survey
-        if survey.max_reminders > 0:
-            remind_at = now + dt.timedelta(days=survey.reminder_after_days)
-            transaction.on_commit(lambda: _enqueue_reminder(invitation.pk, remind_at))
-    return Outcome("sent")
+        Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
+            status=Invitation.Status.SENT, sent_at=now, delivered_at=now, last_error=""
+        )
+        Contact.objects.filter(pk__in={i.contact_id for i in invitations}).update(last_surveyed_at=now)
+        for invitation in invitations:
+            survey = invitation.survey
+            if survey.max_reminders > 0:
+                remind_at = now + dt.timedelta(days=survey.reminder_after_days)
+                transaction.on_commit(partial(_enqueue_reminder, invitation.pk, remind_at))
 
 
 def _failed_attempt(invitation: Invitation, error: BaseException, now: dt.datetime) -> Outcome:
     message = f"{type(error).__name__}: {error}"[:1000]
     if is_permanent(error) or invitation.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-        Invitation.objects.filter(pk=invitation.pk).update(status=Invitation.Status.FAILED, last_error=message)
+        with transaction.atomic():
+            changes: dict[str, Any] = {"status": Invitation.Status.FAILED, "last_error": message}
+            if is_permanent(error):  # the server answered: it was sent, and refused
+                changes["sent_at"] = now
+            if is_bad_address(error):
+                changes.update(bounce=Invitation.Bounce.HARD, bounced_at=now)
+                tracking.do_mark_undeliverable(invitation.contact, message, now)
+            Invitation.objects.filter(pk=invitation.pk).update(**changes)
         logger.warning("invitation %s failed after %s attempts: %s", invitation.pk, invitation.attempts, message)
         return Outcome("failed")
     retry_at = now + backoff(invitation.attempts)
@@ -254,18 +303,40 @@ def do_send_due(
     The batch is claimed first (one conditional update), then loaded in one query and sent.
     """
     now = now or timezone.now()
+    outcomes = _send_claimed_batch(claim_many(due_ids(now, limit, shard), now), now)
     counts: dict[str, int] = {}
-    claimed = claim_many(due_ids(now, limit, shard), now)
-    invitations = Invitation.objects.select_related("survey", "contact", "unit").filter(pk__in=claimed).order_by("pk")
+    for outcome in outcomes.values():
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+def do_send_with_due(invitation_id: int, now: dt.datetime | None = None, limit: int = 200) -> Outcome:
+    """Send one invitation together with up to ``limit`` others that are due, over one connection (what the
+    worker's per-invitation task does, so that a burst of invitations shares connections and renders)."""
+    now = now or timezone.now()
+    ids = [invitation_id, *(pk for pk in due_ids(now, limit) if pk != invitation_id)]
+    outcomes = _send_claimed_batch(claim_many(ids, now), now)
+    return outcomes.get(invitation_id, SKIPPED)
+
+
+def _send_claimed_batch(claimed: list[int], now: dt.datetime) -> dict[int, Outcome]:
+    """Send invitations this worker has claimed; the outcome of each."""
+    if not claimed:
+        return {}
+    invitations = list(Invitation.objects.select_related("contact").filter(pk__in=claimed).order_by("pk"))
+    surveys = Survey.objects.in_bulk({invitation.survey_id for invitation in invitations})
+    for invitation in invitations:  # one Survey object per survey, not per row
+        invitation.survey = surveys[invitation.survey_id]
     rules = eligibility.attribute_rules()
-    connection = get_connection()
+    batch = _Batch(now, get_connection())
+    outcomes: dict[int, Outcome] = {}
     try:
         for invitation in invitations:
-            status = _send_claimed(invitation, connection, now, rules).status
-            counts[status] = counts.get(status, 0) + 1
+            outcomes[invitation.pk] = batch.send(invitation, rules)
     finally:
-        _close_quietly(connection)
-    return counts
+        _close_quietly(batch.connection)
+        batch.flush()
+    return outcomes
 
 
 def _close_quietly(connection: Any) -> None:

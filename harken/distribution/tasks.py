@@ -34,8 +34,9 @@ def enqueue_reminder(invitation_id: int, when: dt.datetime) -> None:
 
 @task()
 def send_invitation(invitation_id: int) -> str:
-    """Send one email invitation; on a temporary failure, try again after the backoff."""
-    outcome = sending.do_send(invitation_id)
+    """Send one invitation (with whatever else is due, over one connection); on a temporary failure, try again
+    after the backoff.  Others of the batch that must retry are picked up by their own tasks or the sweep."""
+    outcome = sending.do_send_with_due(invitation_id)
     if outcome.status == "retry" and outcome.retry_at is not None:
         enqueue_send(invitation_id, outcome.retry_at)
     return outcome.status
