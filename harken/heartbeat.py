@@ -43,9 +43,12 @@ def heartbeats() -> list[Any]:
     from harken.contacts.tasks import retention_tick
     from harken.distribution.tasks import tick
     from harken.loop.tasks import loop_tick
+    from harken.reports.digests.tasks import digest_tick
+    from harken.reports.metric_alerts.tasks import metric_alert_tick
+    from harken.reports.tasks import reports_tick
     from harken.text.tasks import text_tick
 
-    return [tick, loop_tick, text_tick, retention_tick]
+    return [tick, loop_tick, text_tick, retention_tick, digest_tick, metric_alert_tick, reports_tick]
 
 
 def ensure_all() -> int:

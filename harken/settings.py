@@ -57,12 +57,28 @@ if SMS_URL and urlsplit(SMS_URL).scheme not in ("twilio", "twilio+http"):
 QUIET_HOURS = env.envstr("HARKEN_QUIET_HOURS", "21:00-08:00").strip().lower()
 if not re.fullmatch(r"off|(([01]?\d|2[0-3]):[0-5]\d)-(([01]?\d|2[0-3]):[0-5]\d)", QUIET_HOURS):
     raise ImproperlyConfigured(f"HARKEN_QUIET_HOURS: expected a span like 21:00-08:00 or off, got {QUIET_HOURS!r}")
+# Envelope sender of invitations: bounces come back to BOUNCE_ADDRESS with +i<id>-<signature> (VERP).
+BOUNCE_ADDRESS = env.envstr("HARKEN_BOUNCE_ADDRESS", "").strip()
+if BOUNCE_ADDRESS and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", BOUNCE_ADDRESS):
+    raise ImproperlyConfigured(f"HARKEN_BOUNCE_ADDRESS: expected an address like bounces@x.com, got {BOUNCE_ADDRESS!r}")
 
 # Outgoing webhooks (harken/integrations/webhooks): a failed delivery is retried WEBHOOK_MAX_ATTEMPTS times in all,
 # waiting WEBHOOK_RETRY_SECONDS, then twice as long each time (capped at 6 hours): the defaults cover ~38 hours.
 WEBHOOK_MAX_ATTEMPTS = env.envint("HARKEN_WEBHOOK_MAX_ATTEMPTS", 15, minimum=1)
 WEBHOOK_RETRY_SECONDS = env.envint("HARKEN_WEBHOOK_RETRY_SECONDS", 30, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = env.envint("HARKEN_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+
+# Single sign-on through OpenID Connect (harken/org/sso.py, docs/sso.md): off unless an issuer and a client id
+# are set.  The provider must allow the redirect URI BASE_URL + /login/sso/callback/.
+OIDC_ISSUER = env.envstr("HARKEN_OIDC_ISSUER", "").strip()
+OIDC_CLIENT_ID = env.envstr("HARKEN_OIDC_CLIENT_ID", "").strip()
+OIDC_CLIENT_SECRET = env.envstr("HARKEN_OIDC_CLIENT_SECRET", "").strip()
+OIDC_PROVIDER_NAME = env.envstr("HARKEN_OIDC_PROVIDER_NAME", "single sign-on").strip() or "single sign-on"
+OIDC_CREATE_USERS = env.envbool("HARKEN_OIDC_CREATE_USERS", False)
+if OIDC_ISSUER and (urlsplit(OIDC_ISSUER).scheme not in ("http", "https") or not urlsplit(OIDC_ISSUER).hostname):
+    raise ImproperlyConfigured(f"HARKEN_OIDC_ISSUER: expected an absolute http(s) URL, got {OIDC_ISSUER!r}")
+if bool(OIDC_ISSUER) != bool(OIDC_CLIENT_ID):
+    raise ImproperlyConfigured("HARKEN_OIDC_ISSUER and HARKEN_OIDC_CLIENT_ID: set both for single sign-on, or neither")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "harken.org.audit.ActingUserMiddleware",  # who changed memberships, for the audit log
     "harken.lib.middleware.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -340,6 +340,7 @@ class Inbox:
 
     def __init__(self, refuse: str = "") -> None:
         self.messages: list[EmailMessage] = []
+        self.senders: list[str] = []  # the envelope sender (MAIL FROM) of each message, in order
         self.refuse = refuse
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str, options: Any) -> str:
@@ -350,6 +351,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
+        self.senders.append(str(envelope.mail_from or ""))
         self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
