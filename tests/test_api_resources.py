@@ -162,6 +162,8 @@ def test_contacts_and_invitations_are_created_and_scoped(api, org):
     )
     assert invitation.status_code == 201 and invitation.json()["status"] == "scheduled"
     assert "token" not in invitation.json()
+    tracking = ("sent_at", "delivered_at", "opened_at", "clicked_at", "answered_at", "bounce", "bounced_at")
+    assert {key: invitation.json()[key] for key in tracking} == dict.fromkeys(tracking) | {"bounce": ""}
     # The API follows the consent and fatigue rules too: an unsubscribed customer is not invited.
     Contact.objects.filter(pk=contact_id).update(email_consent=Consent.UNSUBSCRIBED)
     again = manager.post(

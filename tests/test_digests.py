@@ -100,6 +100,7 @@ def week(org: Org, settings: Any) -> Org:
         )
         if i < 3:
             Response.objects.filter(pk=answered[i].pk).update(invitation=invitation)
+            Invitation.objects.filter(pk=invitation.pk).update(answered_at=answered[i].submitted_at)
     # One case opened in the week and overdue now; one on North 2's 1 opened and closed in the week.
     Case.objects.create(
         response=waited, unit=org.north_1, title="Waited forty minutes", opened_at=at(8, 10), due_at=at(9)

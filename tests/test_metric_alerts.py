@@ -204,6 +204,7 @@ def test_a_response_rate_drop_fires_and_posts_to_slack(org: Org, receiver_factor
                 Response.objects.create(
                     survey=org.survey, unit=org.north_1, score=9, invitation=invitation, submitted_at=when
                 )
+                Invitation.objects.filter(pk=invitation.pk).update(answered_at=when)
     slack = Webhook.objects.create(name="Store ops", url=receiver.url, kind=Webhook.Kind.SLACK)
     alert = rule(org, name="Fewer answers", kind=Kind.RATE_DROP, baseline="week", min_sample=30, notify_owners=False)
     alert.webhooks.add(slack)

@@ -481,10 +481,11 @@ def comments(filters: Filters, user: User = None, limit: int = 8, praise_first: 
     return [found[pk] for pk in ids]
 
 
-def invitations_answered(filters: Filters, user: User = None) -> tuple[int, int]:
-    """(answered, sent) for invitations sent in the period to the chosen units, touchpoints, surveys, channels.
+def invitations(filters: Filters, user: User = None) -> QuerySet[Invitation]:
+    """Invitations sent in the period (``sent_at`` on its calendar days) to the chosen units, touchpoints,
+    surveys and channels, limited to the units ``user`` may see — the one set behind every response rate
+    (dashboards, digests, metric alerts and the sending funnel of ``harken.distribution.rates``).
 
-    The response rate is answered / sent; an invitation counts as answered when its response has a score.
     Languages, categories and contact attributes do not narrow it (they describe answers, not invitations).
     """
     queryset = Invitation.objects.filter(sent_at__isnull=False)
@@ -499,7 +500,17 @@ def invitations_answered(filters: Filters, user: User = None) -> tuple[int, int]
         queryset = queryset.filter(survey_id__in=filters.surveys)
     if filters.channels:
         queryset = queryset.filter(channel__in=filters.channels)
-    row = queryset.aggregate(sent=Count("id"), answered=Count("id", filter=Q(response__score__isnull=False)))
+    return queryset
+
+
+# An invitation is answered once a score was recorded for it (``answered_at``; a score taken back as a link
+# scanner's clears it again).
+ANSWERED = Q(answered_at__isnull=False)
+
+
+def invitations_answered(filters: Filters, user: User = None) -> tuple[int, int]:
+    """(answered, sent) of ``invitations(filters, user)``: the response rate is answered / sent."""
+    row = invitations(filters, user).aggregate(sent=Count("id"), answered=Count("id", filter=ANSWERED))
     return row["answered"], row["sent"]
 
 

@@ -183,8 +183,12 @@ class InvitationOut(Schema):
     status: str
     scheduled_at: dt.datetime
     sent_at: dt.datetime | None
+    delivered_at: dt.datetime | None = Field(None, description="Accepted by the mail server or SMS provider.")
     opened_at: dt.datetime | None
+    clicked_at: dt.datetime | None = Field(None, description="First click on a tracked link.")
     answered_at: dt.datetime | None
+    bounce: str = Field("", description='"" (none), "soft" (deferred) or "hard" (undeliverable).')
+    bounced_at: dt.datetime | None = None
     created_at: dt.datetime
 
 

@@ -26,9 +26,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
-from harken.analytics.queries import Filters, in_period
+from harken.analytics import queries
+from harken.analytics.queries import Filters
 from harken.distribution.models import Channel, Invitation
-from harken.org.scoping import scope_to_user
 
 GROUPINGS = {
     "survey": ("survey_id", "survey__name"),
@@ -36,7 +36,7 @@ GROUPINGS = {
     "unit": ("unit_id", "unit__name"),
 }
 STAGES = ("sent", "delivered", "opened", "clicked", "answered")
-ANSWERED = Q(answered_at__isnull=False)
+ANSWERED = queries.ANSWERED
 CLICKED = Q(clicked_at__isnull=False) | ANSWERED
 COUNTS = {
     "sent": Count("id"),
@@ -91,20 +91,10 @@ class Row:
 
 
 def invitations(filters: Filters, user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Invitation]:
-    """Email and SMS invitations sent in the period to the chosen units, surveys, touchpoints and channels,
-    limited to the units ``user`` may see (all when ``None``)."""
+    """Email and SMS invitations of ``harken.analytics.queries.invitations`` (the set behind every response
+    rate), limited to the units ``user`` may see (all when ``None``)."""
     channels = [c for c in (Channel.EMAIL, Channel.SMS) if not filters.channels or c in filters.channels]
-    queryset = Invitation.objects.filter(sent_at__isnull=False, channel__in=channels)
-    if user is not None:
-        queryset = scope_to_user(queryset, user)
-    queryset = in_period(queryset, "sent_at", filters)
-    if filters.unit is not None:
-        queryset = queryset.filter(unit__path__startswith=filters.unit.path)
-    if filters.surveys:
-        queryset = queryset.filter(survey_id__in=filters.surveys)
-    if filters.touchpoints:
-        queryset = queryset.filter(touchpoint_id__in=filters.touchpoints)
-    return queryset
+    return queries.invitations(filters, user).filter(channel__in=channels)
 
 
 def total(filters: Filters, user: AbstractBaseUser | AnonymousUser | None = None) -> Funnel:
