@@ -102,13 +102,30 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"harken: these tests ran on {database_description()}", bold=True)
 
 
+POSTGRES_ONLY_REASON = "needs PostgreSQL: run with DATABASE_URL=postgres://… (make test does)"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under HARKEN_REQUIRE_ALL=1 (CI) a skipped test fails the run — except PostgreSQL-only tests in the SQLite
+    pass, which the PostgreSQL pass runs."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not REQUIRE_ALL or reporter is None or exitstatus != 0:
+        return
+    skipped = [
+        report for report in reporter.stats.get("skipped", []) if POSTGRES_ONLY_REASON not in str(report.longrepr)
+    ]
+    if skipped:
+        reporter.write_line(f"HARKEN_REQUIRE_ALL=1 but {len(skipped)} test(s) were skipped: the run fails", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres_only`` are skipped on SQLite (`make test` runs them in its PostgreSQL pass)."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://… (make test does)")
+    skip = pytest.mark.skip(reason=POSTGRES_ONLY_REASON)
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
