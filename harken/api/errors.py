@@ -102,3 +102,12 @@ def _ninja_error(error: Any) -> dict[str, str]:
     while len(parts) > 1 and parts[-1].isdigit():
         parts = parts[:-1]  # "channel.0": the first of a repeated parameter; the parameter is what people set
     return {"field": ".".join(parts), "location": location, "message": str(error.get("msg", "invalid"))}
+
+
+def form_invalid(form: Any, renames: dict[str, str] | None = None) -> DjangoValidationError:
+    """A page form's errors as a 422 naming the API's fields (``renames``: form field → API field), so the
+    API validates exactly as the page does."""
+    renames = renames or {}
+    return DjangoValidationError(
+        {renames.get(name, name) or "": errors for name, errors in form.errors.as_data().items()}
+    )

@@ -11,6 +11,7 @@ from harken.api.auth import READ
 from harken.api.routers import economics, exports, imports, keys, org, people, privacy, responses
 from harken.api.routers import text as text_api
 from harken.distribution import api as distribution_api
+from harken.integrations.webhooks import api as webhooks_api
 from harken.loop import api as loop_api
 
 api = NinjaAPI(
@@ -38,6 +39,7 @@ api.add_router("", privacy.router)
 api.add_router("", distribution_api.router)
 api.add_router("", loop_api.router)
 api.add_router("", text_api.router)
+api.add_router("", webhooks_api.router)
 
 
 class HealthOut(Schema):

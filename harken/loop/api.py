@@ -7,16 +7,26 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from harken.api.auth import WRITE, user_of
 from harken.api.errors import ApiError, field_error, not_found
 from harken.api.pagination import PageParams, paginate
-from harken.loop import cases
+from harken.loop import actions, cases
 from harken.loop.effects import action_effect
 from harken.loop.metrics import LoopMetrics, loop_metrics
 from harken.loop.models import Action, Case, CaseEvent
-from harken.loop.schemas import ActionEffectOut, CaseChangeIn, CaseDetailOut, CasePage, LoopMetricsOut
+from harken.loop.schemas import (
+    ActionChangeIn,
+    ActionEffectOut,
+    ActionIn,
+    ActionOut,
+    ActionPage,
+    CaseChangeIn,
+    CaseDetailOut,
+    CasePage,
+    LoopMetricsOut,
+)
 from harken.org.scoping import visible_units
 
 router = Router(tags=["cases"])
@@ -110,6 +120,62 @@ def change_case(request: HttpRequest, case_id: int, payload: CaseChangeIn) -> di
     elif note:
         cases.do_add_note(case, user, note)
     return _out(case, with_events=True)
+
+
+def _action_out(action: Action) -> dict[str, Any]:
+    data = {name: getattr(action, name) for name in ActionOut.model_fields if name not in ("unit_ids", "owner")}
+    data["unit_ids"] = sorted(unit.pk for unit in action.units.all())
+    data["owner"] = action.owner.get_username() if action.owner else None
+    return data
+
+
+@router.get("/actions", response=ActionPage, summary="Improvement actions on units you may see")
+def list_actions(request: HttpRequest, page: Query[PageParams], state: Action.State | None = None) -> dict[str, Any]:
+    queryset = actions.visible_actions(user_of(request)).select_related("owner").prefetch_related("units")
+    if state:
+        queryset = queryset.filter(state=state)
+    items, cursor = paginate(queryset, page)
+    return {"items": [_action_out(action) for action in items], "next_cursor": cursor}
+
+
+@router.get("/actions/{action_id}", response=ActionOut, summary="One improvement action")
+def get_action(request: HttpRequest, action_id: int) -> dict[str, Any]:
+    action = actions.visible_actions(user_of(request)).filter(pk=action_id).first()
+    if action is None:
+        raise not_found("action")
+    return _action_out(action)
+
+
+@router.post("/actions", response={201: ActionOut}, auth=WRITE, summary="Plan an improvement action")
+def create_action(request: HttpRequest, payload: ActionIn) -> Status[dict[str, Any]]:
+    user = user_of(request)
+    if not actions.may_plan(user):
+        raise ApiError(403, "Improvement actions are planned by administrators and managers.")
+    values = payload.dict()
+    try:
+        units = actions.check_units(user, values.pop("unit_ids"))
+        fields = actions.check_values(values)
+    except actions.ActionError as error:
+        raise field_error(error.field, str(error)) from error
+    return Status(201, _action_out(actions.do_save_action(Action(), fields, units)))
+
+
+@router.patch("/actions/{action_id}", response=ActionOut, auth=WRITE, summary="Change an improvement action")
+def change_action(request: HttpRequest, action_id: int, payload: ActionChangeIn) -> dict[str, Any]:
+    user = user_of(request)
+    action = actions.visible_actions(user).filter(pk=action_id).first()
+    if action is None:
+        raise not_found("action")
+    if not actions.can_change(user, action):
+        raise ApiError(403, "You may read this action but not change it.")
+    values = payload.dict(exclude_unset=True)
+    unit_ids = values.pop("unit_ids", None)
+    try:
+        units = actions.check_units(user, unit_ids) if unit_ids is not None else None
+        fields = actions.check_values(values)
+    except actions.ActionError as error:
+        raise field_error(error.field, str(error)) from error
+    return _action_out(actions.do_save_action(action, fields, units))
 
 
 @router.get("/actions/{action_id}/effect", response=ActionEffectOut, summary="NPS before and after an action")

@@ -6,6 +6,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from harken.api.types import Id, Text
+
 
 class CaseEventOut(Schema):
     kind: str
@@ -86,3 +88,43 @@ class ActionEffectOut(Schema):
     theme_share_after: float | None = None
     theme_share_p_value: float | None = Field(None, description="Two-proportion z-test of the shares.")
     theme_share_significant: bool = False
+
+
+class ActionOut(Schema):
+    id: int
+    name: str
+    description: str
+    theme_id: int | None = Field(None, description="The root cause (theme) it addresses.")
+    unit_ids: list[int] = Field(description="Units it covers, each with its subtree.")
+    owner: str | None = Field(None, description="Username of the owner.")
+    state: str
+    started_on: dt.date
+    window_days: int
+    created_at: dt.datetime
+
+
+class ActionPage(Schema):
+    items: list[ActionOut]
+    next_cursor: str | None
+
+
+class ActionIn(Schema):
+    name: Text = Field(max_length=200)
+    description: Text = ""
+    theme_id: Id | None = None
+    unit_ids: list[Id] = Field(description="At least one unit you manage.")
+    owner: Text | None = Field(None, max_length=150, description="Username of the owner.")
+    state: Text = "planned"
+    started_on: dt.date
+    window_days: int = Field(90, ge=1, le=32767)
+
+
+class ActionChangeIn(Schema):
+    name: Text | None = Field(None, max_length=200)
+    description: Text | None = None
+    theme_id: Id | None = None
+    unit_ids: list[Id] | None = None
+    owner: Text | None = Field(None, max_length=150)
+    state: Text | None = None
+    started_on: dt.date | None = None
+    window_days: int | None = Field(None, ge=1, le=32767)
