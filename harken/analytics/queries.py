@@ -149,17 +149,7 @@ def responses(filters: Filters, user: User = None, *, scored_only: bool = True) 
     if user is not None:
         queryset = scope_to_user(queryset, user)
     queryset = in_period(queryset, "submitted_at", filters)
-    if filters.unit is not None:
-        # unit_id IN (the subtree) rather than a join: the planner can then use the unit-first index.
-        queryset = queryset.filter(unit_id__in=filters.unit.subtree().values("pk"))
-    if filters.touchpoints:
-        queryset = queryset.filter(touchpoint_id__in=filters.touchpoints)
-    if filters.surveys:
-        queryset = queryset.filter(survey_id__in=filters.surveys)
-    if filters.channels:
-        queryset = queryset.filter(channel__in=filters.channels)
-    if filters.languages:
-        queryset = queryset.filter(language__in=filters.languages)
+    queryset = _where_dimensions(queryset, filters)
     if filters.categories:
         queryset = queryset.filter(category__in=filters.categories)
     for key, value in filters.attributes:
@@ -277,7 +267,14 @@ def cells(table: cube.Table, span: Span, filters: Filters, user: User) -> QueryS
         queryset = queryset.filter(**{f"{table.bucket}__lt": after})
     if user is not None:
         queryset = scope_to_user(queryset, user, unit_field="unit_id")
+    return _where_dimensions(queryset, filters)
+
+
+def _where_dimensions(queryset: QuerySet[Any], filters: Filters) -> QuerySet[Any]:
+    """Filter on the columns raw responses and the score-count tables share: unit subtree, touchpoints, surveys,
+    channels and languages (one definition for both query shapes)."""
     if filters.unit is not None:
+        # unit_id IN (the subtree) rather than a join: the planner can then use the unit-first index.
         queryset = queryset.filter(unit_id__in=filters.unit.subtree().values("pk"))
     if filters.touchpoints:
         queryset = queryset.filter(touchpoint_id__in=filters.touchpoints)
