@@ -1,4 +1,4 @@
-"""WSGI entry point used by ``harken serve`` (gunicorn) and any other WSGI server.
+"""WSGI entry point used by ``harken serve`` (Granian) and any other WSGI server.
 
 The widget's public endpoints (``/w/<key>/config``, ``/event``, ``/answer``) are the hot path of collecting
 answers, and they need none of the session, login, CSRF (they check ``Origin`` themselves), message or

@@ -1,4 +1,11 @@
-"""``harken serve``: the production web server (gunicorn) with a task worker beside it."""
+"""``harken serve``: the production web server (Granian, a Rust HTTP server running our WSGI application in
+threaded worker processes) with a task worker beside it.
+
+Granian rather than gunicorn: with the HTTP parsing and connection handling in Rust, a request costs the Python
+side only the application itself.  Measured on the widget's answer endpoint (2 cores, SQLite), gunicorn's gthread
+workers spent 0.5 ms of CPU per request on their own work against Granian's 0.1 ms; see
+``bench/answer_throughput.py`` and DESIGN.md §8.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +18,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
-from gunicorn.app.base import BaseApplication
+from granian import Granian
+from granian.constants import Interfaces
+from granian.log import LogLevels
 
 from harken.management.base import HarkenCommand
 
@@ -53,29 +62,9 @@ class WorkerSupervisor:
                 self.process.kill()
 
 
-class HarkenServer(BaseApplication):
-    """Gunicorn configured in code, serving Harken's WSGI application."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-        if "control_socket_disable" in self.cfg.settings:
-            # gunicorn ≥ 27 opens a control socket in $HOME; two Harken servers on one host would collide.
-            self.cfg.set("control_socket_disable", True)
-
-    def load(self) -> Any:
-        from harken.wsgi import application
-
-        return application
-
-
 class Command(HarkenCommand):
     help = (
-        "Run Harken: a production web server (gunicorn, threaded workers) and a background task worker "
+        "Run Harken: a production web server (Granian, threaded worker processes) and a background task worker "
         "in one command. Stop it with Ctrl+C. Behind a proxy, set BASE_URL and ALLOWED_HOSTS."
     )
 
@@ -100,27 +89,33 @@ class Command(HarkenCommand):
             raise CommandError("--processes and --threads must be at least 1.")
         self._check_migrations()
         supervisor = WorkerSupervisor()
-        bind = f"{options['host']}:{options['port']}"
-        server_options = {
-            "bind": bind,
-            "workers": options["processes"],
-            "worker_class": "gthread",
-            "threads": options["threads"],
-            # Writing a line per request costs ~10 % of the CPU of a survey answer; a proxy usually logs anyway.
-            "accesslog": "-" if options["access_log"] else None,
-            "timeout": 60,
-            "graceful_timeout": 20,
-            "when_ready": lambda server: self._ready(server, supervisor, start_worker=not options["no_worker"]),
-            "on_exit": lambda server: supervisor.stop(),
-        }
-        HarkenServer(server_options).run()
+        start_worker = not options["no_worker"]
+        server = Granian(
+            "harken.wsgi:application",
+            address=options["host"],
+            port=options["port"],
+            interface=Interfaces.WSGI,
+            workers=options["processes"],
+            blocking_threads=options["threads"],
+            # Writing a line per request costs CPU on every answer; a proxy usually logs anyway.
+            log_access=options["access_log"],
+            log_level=LogLevels.warning,
+            respawn_failed_workers=True,
+            workers_kill_timeout=20,
+        )
+        server.on_startup(lambda: self._ready(options, supervisor, start_worker))
+        server.on_shutdown(supervisor.stop)
+        # The web processes are forked from this one: they must not inherit its database connection.
+        connections.close_all()
+        server.serve()
 
-    def _ready(self, server: Any, supervisor: WorkerSupervisor, start_worker: bool) -> None:
+    def _ready(self, options: dict[str, Any], supervisor: WorkerSupervisor, start_worker: bool) -> None:
         if start_worker:
             supervisor.start()
         worker_note = "with a task worker" if start_worker else "without a task worker"
+        host = f"[{options['host']}]" if ":" in options["host"] else options["host"]
         print(
-            f"Harken is running on http://{server.address[0][0]}:{server.address[0][1]} ({worker_note}). "
+            f"Harken is running on http://{host}:{options['port']} ({worker_note}). "
             f"Public URL: {settings.BASE_URL}. Press Ctrl+C to stop.",
             flush=True,
         )
