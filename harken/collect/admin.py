@@ -3,7 +3,7 @@ from django.http import HttpRequest
 from django.templatetags.static import static
 
 from harken.collect.links import absolute
-from harken.collect.models import LinkClick, Response, Widget
+from harken.collect.models import LinkClick, ReceivedAnswer, Response, Widget
 
 
 @admin.register(Response)
@@ -50,4 +50,18 @@ class LinkClickAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ReceivedAnswer)
+class ReceivedAnswerAdmin(admin.ModelAdmin):
+    """Widget answers not filed yet: normally none for more than a moment; one that could not be filed (its survey
+    was deleted, say) stays here with the reason."""
+
+    list_display = ["received_at", "submission_key", "score", "survey_id", "unit_id", "attempts", "last_error"]
+    list_filter = ["attempts"]
+    search_fields = ["submission_key", "last_error"]
+    readonly_fields = [field.name for field in ReceivedAnswer._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,6 +7,7 @@ alone is a response; a later comment or follow-up answer updates it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -215,37 +216,19 @@ def _upsert(respondent: Respondent, score: int | None, comment: str | None) -> R
     """
     if not respondent.submission_key:
         raise ValueError("An anonymous respondent needs a submission key.")
-    quote = connection.ops.quote_name
-    table = quote(Response._meta.db_table)
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
-    updates = [
-        f"{quote('language')} = excluded.{quote('language')}",
-        f"{quote('updated_at')} = excluded.{quote('updated_at')}",
-    ]
     fields = ["language", "updated_at"]
-    for name, value in (("score", score), ("comment", comment)):
-        if value is not None:
-            updates.append(f"{quote(name)} = excluded.{quote(name)}")
-            fields.append(name)
-    columns = [
-        "survey_id", "contact_id", "unit_id", "touchpoint_id", "employee_id", "score", "comment", "channel",
-        "language", "external_id", "submission_key", "submitted_at", "created_at", "updated_at",
-    ]  # fmt: skip
+    if score is not None:
+        fields.append("score")
+    if comment is not None:
+        fields.append("comment")
     values = [
         respondent.survey.pk, respondent.contact_id, respondent.unit_id, respondent.touchpoint_id,
         respondent.employee_id, score, comment or "", respondent.channel, respondent.language, "",
         respondent.submission_key, stamp, stamp, stamp,
     ]  # fmt: skip
-    # Only quoted identifiers are interpolated; every value is a parameter.  A row is new exactly when its
-    # created_at is this request's time (an update keeps the old created_at).
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}, {quote('answers')}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))}, '{{}}') "
-        f"ON CONFLICT ({quote('survey_id')}, {quote('submission_key')}) WHERE NOT ({quote('submission_key')} = '') "
-        f"DO UPDATE SET {', '.join(updates)} "
-        f"RETURNING {quote('id')}, {quote('score')}, {quote('comment')}, {quote('created_at')} = %s"
-    )
+    sql = _upsert_sql(connection.vendor, tuple(fields))
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, [*values, stamp])
         pk, stored_score, stored_comment, created = cursor.fetchone()
@@ -275,6 +258,30 @@ def _upsert(respondent: Respondent, score: int | None, comment: str | None) -> R
             using=connection.alias,
         )
     return response
+
+
+_UPSERT_COLUMNS = (
+    "survey_id", "contact_id", "unit_id", "touchpoint_id", "employee_id", "score", "comment", "channel",
+    "language", "external_id", "submission_key", "submitted_at", "created_at", "updated_at",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=16)
+def _upsert_sql(vendor: str, fields: tuple[str, ...]) -> str:
+    """The statement of ``_upsert`` that sets ``fields`` on a conflict (made once per vendor and set of fields:
+    filing a batch of answers runs it hundreds of times)."""
+    quote = connection.ops.quote_name
+    table = quote(Response._meta.db_table)
+    updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in fields)
+    # Only quoted identifiers are interpolated; every value is a parameter.  A row is new exactly when its
+    # created_at is this request's time (an update keeps the old created_at).
+    return (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in _UPSERT_COLUMNS)}, {quote('answers')}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(_UPSERT_COLUMNS))}, '{{}}') "
+        f"ON CONFLICT ({quote('survey_id')}, {quote('submission_key')}) WHERE NOT ({quote('submission_key')} = '') "
+        f"DO UPDATE SET {updates} "
+        f"RETURNING {quote('id')}, {quote('score')}, {quote('comment')}, {quote('created_at')} = %s"
+    )
 
 
 def _locked_existing(respondent: Respondent) -> Response | None:

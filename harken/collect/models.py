@@ -194,3 +194,32 @@ class LinkClick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitation_id}: {self.score} at {self.clicked_at:%Y-%m-%d %H:%M:%S} ({self.verdict})"
+
+
+class ReceivedAnswer(models.Model):
+    """A widget answer as it arrived, before it is filed as a response (``harken.collect.intake``).
+
+    The public answer endpoint only appends a row here — a table with no triggers and no index but its key —
+    and the answer is filed moments later, in batches: the response created or updated, the contact found or
+    added, the follow-up work queued.  Ids of the survey, unit and touchpoint are plain numbers, not foreign
+    keys, so that nothing is checked or locked on arrival; filing checks them.  A row that cannot be filed
+    stays, with the reason, after ``MAX_ATTEMPTS`` tries: an answer that reached us is never dropped silently.
+    """
+
+    MAX_ATTEMPTS = 3
+
+    received_at = models.DateTimeField()
+    survey_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField()
+    touchpoint_id = models.BigIntegerField(null=True, blank=True)
+    submission_key = models.CharField(max_length=64)
+    score = models.SmallIntegerField(null=True, blank=True)
+    # NULL (no comment sent) differs from "" (the comment was cleared), so the usual empty-string rule does not fit.
+    comment = models.TextField(null=True, blank=True, help_text="Null: no comment came with this answer.")  # noqa: DJ001
+    language = models.CharField(max_length=16)
+    visitor = models.JSONField(null=True, blank=True, help_text="Who the host page said the visitor is.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.submission_key} at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -25,11 +25,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from harken.collect import ratelimit, texts, writers
-from harken.collect.answers import AnswerError, Respondent, check_comment, check_score, check_submission_key, do_record
+from harken.collect import intake, ratelimit, texts
+from harken.collect.answers import AnswerError, check_comment, check_score, check_submission_key
 from harken.collect.models import Widget, WidgetDisplay
 from harken.contacts.models import Contact
-from harken.distribution.models import Channel
 from harken.surveys.models import Survey
 
 MAX_BODY_BYTES = 16_384
@@ -217,21 +216,21 @@ def answer(request: HttpRequest, widget: WidgetRef) -> HttpResponse:
     visitor = check_visitor(data["visitor"]) if data.get("visitor") else None
     # The wrapper made the browser's language the active one.
     language = texts.supported(data.get("locale")) or translation.get_language() or "en"
-    respondent = Respondent(
-        survey=widget.survey,
-        unit_id=widget.unit_id,
-        channel=Channel.WIDGET,
-        language=language,
-        touchpoint_id=widget.touchpoint_id,
-        submission_key=submission,
-    )
-    # One transaction, so one write lock per answer: the rate counts, the contact, the response.  The queue of
-    # writers is held until the commit's follow-up work (queued tasks) is done too.
-    with writers.one_writer(), transaction.atomic():
-        ratelimit.check_rate(ratelimit.per_ip("answer", request), ratelimit.per_token("answer", submission))
-        if visitor:
-            respondent.contact_id = do_find_or_add_contact(visitor, widget, language)
-        do_record(respondent, score=score, comment=comment)
+    # Stored at once and filed as a response right after (harken.collect.intake): nothing sent is lost, and a
+    # burst of answers costs each request one small write.
+    with intake.answering() as busy:
+        intake.do_receive(
+            survey_id=widget.survey_id,
+            unit_id=widget.unit_id,
+            touchpoint_id=widget.touchpoint_id,
+            submission_key=submission,
+            score=score,
+            comment=comment,
+            language=language,
+            visitor=visitor,
+            limits=(ratelimit.per_ip("answer", request), ratelimit.per_token("answer", submission)),
+        )
+        intake.file_soon(busy())
     return JsonResponse({"ok": True})
 
 
@@ -265,7 +264,7 @@ def check_visitor(raw: object) -> dict[str, Any]:
     return visitor
 
 
-def do_find_or_add_contact(visitor: dict[str, Any], widget: WidgetRef, language: str) -> int | None:
+def do_find_or_add_contact(visitor: dict[str, Any], unit_id: int, language: str) -> int | None:
     """The contact the host page named (by its id, else email); a new one if unknown.
 
     An existing contact is never changed from a public endpoint: a page could claim anyone's email.
@@ -283,7 +282,7 @@ def do_find_or_add_contact(visitor: dict[str, Any], widget: WidgetRef, language:
                 name=visitor.get("name", ""),
                 attributes=visitor["attributes"],
                 language=language,
-                home_unit_id=widget.unit_id,
+                home_unit_id=unit_id,
             )
     except IntegrityError:  # a concurrent first answer created it
         return _lookup_contact(visitor)

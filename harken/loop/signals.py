@@ -25,8 +25,11 @@ def _response_saved(
 ) -> None:
     if raw or (not created and update_fields is not None and not WATCHED_FIELDS & set(update_fields)):
         return
-    from harken.loop.tasks import apply_rules
+    from harken.lib import batching
+    from harken.loop.tasks import apply_rules, apply_rules_to
 
+    if batching.add(apply_rules_to, instance.pk):  # filing a batch of answers: one task for all of them
+        return
     # Queued in the response's own transaction (the task row commits, or rolls back, with the response), not
     # in a second one after it: on the hot answer endpoint a separate commit cost ~35 % of an answer.
     apply_rules.enqueue(instance.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.utils import timezone
 from django_tasks import default_task_backend, task
@@ -12,6 +13,7 @@ from harken.loop import alerts, cases, mailing
 from harken.loop.models import LoopEmail
 
 TICK_SECONDS = 60
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -19,6 +21,19 @@ def apply_rules(response_id: int) -> list[int] | None:
     """Analyse the comment if that has not happened yet, then apply the alert rules to one new response
     (once: a second run does nothing)."""
     return alerts.do_apply_rules(response_id)
+
+
+@task()
+def apply_rules_to(response_ids: list[int]) -> int:
+    """``apply_rules`` for each response of a filed batch of answers (``harken.lib.batching``); the number of
+    rules that fired.  One response's failure is logged and does not stop the others."""
+    fired = 0
+    for response_id in response_ids:
+        try:
+            fired += len(alerts.do_apply_rules(response_id) or [])
+        except Exception:
+            logger.exception("Applying the alert rules to response %s failed", response_id)
+    return fired
 
 
 def enqueue_email(email_id: int, when: dt.datetime) -> None:

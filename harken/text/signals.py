@@ -21,6 +21,9 @@ def response_saved(sender: type[Response], instance: Response, created: bool, **
         return
     if not created and update_fields is not None and "comment" not in update_fields:
         return
-    from harken.text.tasks import analyse_response
+    from harken.lib import batching
+    from harken.text.tasks import analyse_response, analyse_responses
 
+    if batching.add(analyse_responses, instance.pk):  # filing a batch of answers: one task for all of them
+        return
     analyse_response.enqueue(instance.pk)  # in the response's own transaction: no second commit per answer

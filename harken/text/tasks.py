@@ -14,6 +14,12 @@ def analyse_response(response_id: int) -> int:
 
 
 @task()
+def analyse_responses(response_ids: list[int]) -> int:
+    """``analyse_response`` for each response of a filed batch of answers (``harken.lib.batching``)."""
+    return tagging.do_analyse(response_ids).responses
+
+
+@task()
 def analyse_pending() -> int:
     """Analyse every comment not analysed since it last changed (e.g. after a bulk import)."""
     return tagging.do_analyse_pending().responses
