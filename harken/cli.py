@@ -8,6 +8,7 @@ import sys
 COMMANDS = {
     "serve": "Run Harken: the web server and a background task worker together.",
     "worker": "Run a background task worker only (for production set-ups with separate workers).",
+    "file_answers": "File widget answers as responses as they arrive ('harken serve' runs one already).",
     "migrate": "Create or update the database tables. Run after installing or upgrading.",
     "demo": "Load the demo company (units, surveys, ~100k responses) into the configured database.",
     "createadmin": "Create an administrator who can log in and manage everything.",

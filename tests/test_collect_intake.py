@@ -145,7 +145,7 @@ def test_concurrent_answers_are_each_stored_once(org: Any) -> None:
                 submission_key=f"thread{number:02d}-0123456789abcdef", score=number % 11, comment=None,
                 language="en", visitor=None,
             )  # fmt: skip
-        except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
+        except BaseException as exc:  # collected and asserted below
             errors.append(exc)
         finally:
             connection.close()
@@ -160,3 +160,14 @@ def test_concurrent_answers_are_each_stored_once(org: Any) -> None:
     while intake.do_file_batch(limit=7):
         pass
     assert Response.objects.filter(submission_key__startswith="thread").count() == 20
+
+
+def test_with_a_filer_process_the_web_process_leaves_filing_to_it(org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARKEN_ANSWER_FILER", "process")  # as `harken serve` sets for its web processes
+    with intake.answering() as busy:
+        receive(org, KEY_A, score=6)
+        intake.file_soon(busy())
+    assert not Response.objects.filter(submission_key=KEY_A).exists() and intake.waiting() == 1
+    assert not intake._filer_started.is_set()  # no filer thread in a web process either
+    assert intake.file_waiting() == 1  # what the filer process does
+    assert Response.objects.get(submission_key=KEY_A).score == 6

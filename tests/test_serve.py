@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -51,21 +52,61 @@ def test_serve_refuses_an_unmigrated_database_in_one_line(tmp_path: Path) -> Non
     assert stderr.strip().endswith("run 'harken migrate' first.")
 
 
-def test_serve_runs_the_web_server_and_a_task_worker(tmp_path: Path) -> None:
+MAKE_WIDGET = """
+import django, json
+django.setup()
+from harken.collect.models import Widget
+from harken.org.models import Unit
+from harken.surveys.models import Survey
+unit = Unit.objects.create(name="Web shop")
+survey = Survey.objects.create(name="Shop survey", slug="shop")
+print(Widget.objects.create(survey=survey, unit=unit, name="Shop", allowed_origins="https://shop.example.com").key)
+"""
+
+
+def test_serve_runs_the_web_server_a_task_worker_and_an_answer_filer(tmp_path: Path) -> None:
     assert harken("migrate", "-v", "0", data_dir=tmp_path).wait(timeout=120) == 0
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    environment.update(HARKEN_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="harken.settings")
+    made = subprocess.run(
+        [sys.executable, "-c", MAKE_WIDGET], env=environment, capture_output=True, text=True, check=True
+    )
+    key = made.stdout.strip().splitlines()[-1]
     port = free_port()
     server = harken("serve", "--port", str(port), data_dir=tmp_path, stdout=subprocess.PIPE, start_new_session=True)
     try:
         assert b'"status": "ok"' in wait_for(f"http://127.0.0.1:{port}/api/v1/health")
         login_page = wait_for(f"http://127.0.0.1:{port}/login/")
         assert b"<h1>Log in to " in login_page, login_page[-600:]
-        # The worker is a child process of the server, started when the server is ready.
+        # The worker and the answer filer are child processes of the server, started when it is ready.
         deadline = time.monotonic() + 20
-        while "harken.cli worker" not in subprocess.run(
-            ["ps", "-o", "args=", "--ppid", str(server.pid)], capture_output=True, text=True, check=False
-        ).stdout:
-            assert time.monotonic() < deadline, "no task worker was started"
+        while True:
+            children = subprocess.run(
+                ["ps", "-o", "args=", "--ppid", str(server.pid)], capture_output=True, text=True, check=False
+            ).stdout
+            if "harken.cli worker" in children and "harken.cli file_answers" in children:
+                break
+            assert time.monotonic() < deadline, "no task worker or answer filer was started"
             time.sleep(0.3)
+        # A widget answer is received by a web process and filed as a response by the filer process.
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/w/{key}/answer",
+            data=b'{"submission": "served0123456789abcdef", "score": 9}',
+            headers={"Origin": "https://shop.example.com", "Content-Type": "text/plain;charset=UTF-8"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310 (a local test server)
+            assert reply.status == 200
+        deadline = time.monotonic() + 20
+        while True:
+            with sqlite3.connect(tmp_path / "harken.sqlite3", timeout=10) as db:
+                stored = db.execute(
+                    "SELECT score, channel FROM collect_response WHERE submission_key = 'served0123456789abcdef'"
+                ).fetchall()
+            if stored:
+                break
+            assert time.monotonic() < deadline, "the answer was not filed"
+            time.sleep(0.2)
+        assert stored == [(9, "widget")]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -13,12 +13,15 @@ in arrival order, a batch at a time, and records each one with ``answers.do_reco
 other channel, so an answer sent twice still updates one response — in one transaction per batch, queuing the
 follow-up work once per batch (``harken.lib.batching``).
 
-When a request is the only answer in progress in its process, it files at once, before it replies: with
-little traffic an answer is a response by the time the browser hears back.  When other answers are in
-progress, it wakes the process's filer thread instead, which waits ``GATHER_SECONDS`` for more to arrive and
-files them together: under a burst the cost of a commit and of a task row is shared by a whole batch.  The
-filer also wakes every ``SWEEP_SECONDS`` to file anything left over (an answer whose filer crashed, say).
-``bench/answer_throughput.py`` measures both sides.
+A filer files every ``GATHER_SECONDS`` whatever has arrived: under a burst the cost of a commit and of a
+task row is shared by a whole batch.  ``harken serve`` runs the filer as a process of its own (``harken
+file_answers``, ``run_filer``) and tells its web processes so (``HARKEN_ANSWER_FILER=process``): inside a web
+process filing would hold SQLite's write lock while waiting for that process's interpreter lock, and the
+answers of both web processes would wait with it.  An answer is then a response within about a quarter of a
+second.  Without a filer process (tests, ``runserver``, another WSGI server), a request that is the only
+answer in progress in its process files at once, before it replies, and one that is not wakes a filer thread
+of its process.  Filers take turns (``_only_filer``).  ``bench/answer_throughput.py`` measures both
+sides.
 """
 
 from __future__ import annotations
@@ -165,13 +168,15 @@ def answering() -> Iterator[Callable[[], bool]]:
 
 
 def file_soon(busy: bool) -> None:
-    """File waiting answers now if the process is not ``busy`` with other answers; else let the filer thread
-    gather them into a batch."""
-    if busy or _filing.locked():
+    """Leave the answers to the filer process if there is one; else file them now if this process is not
+    ``busy`` with other answers, or wake its filer thread (started if need be) to file them in a batch."""
+    if os.environ.get("HARKEN_ANSWER_FILER") == "process":
+        return  # the filer process files everything, a batch every GATHER_SECONDS
+    if not busy and not _filing.locked():
+        file_waiting()
+    else:
         start_filer()
         _wake_filer.set()
-    else:
-        file_waiting()
 
 
 def file_waiting(budget: float = FILING_BUDGET_SECONDS) -> int:
@@ -356,3 +361,13 @@ def _filer() -> None:
         _wake_filer.clear()
         close_old_connections()
         file_waiting(budget=SWEEP_SECONDS)
+
+
+def run_filer(stop: threading.Event) -> None:
+    """File received answers until ``stop`` is set: whatever has arrived, every ``GATHER_SECONDS`` (at once
+    again while full batches keep coming).  The loop of ``harken file_answers``."""
+    while not stop.is_set():
+        close_old_connections()
+        filed = file_waiting(budget=1.0)
+        if filed < BATCH_SIZE:
+            stop.wait(GATHER_SECONDS)

@@ -9,6 +9,7 @@ workers spent 0.5 ms of CPU per request on their own work against Granian's 0.1 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -27,20 +28,22 @@ from granian.log import LogLevels
 from harken.management.base import HarkenCommand
 
 
-class WorkerSupervisor:
-    """Keeps one ``harken worker`` process alive next to the web server, restarting it if it dies."""
+class Supervisor:
+    """Keeps one ``harken <command>`` process alive next to the web server, restarting it if it dies."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: str, label: str) -> None:
+        self.command = command
+        self.label = label
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
 
     def start(self) -> None:
-        """Start the worker and a thread that restarts it (with a pause) whenever it exits."""
+        """Start the process and a thread that restarts it (with a pause) whenever it exits."""
         self._spawn()
-        threading.Thread(target=self._watch, name="worker-supervisor", daemon=True).start()
+        threading.Thread(target=self._watch, name=f"{self.command}-supervisor", daemon=True).start()
 
     def _spawn(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "harken.cli", "worker"])
+        self.process = subprocess.Popen([sys.executable, "-m", "harken.cli", self.command])
 
     def _watch(self) -> None:
         while not self.stopping.wait(2):
@@ -48,11 +51,11 @@ class WorkerSupervisor:
                 # Ctrl+C reaches the worker too; wait a moment so a shutdown is not mistaken for a crash.
                 time.sleep(3)
                 if not self.stopping.is_set():
-                    print(f"harken: task worker exited ({self.process.returncode}); restarting", file=sys.stderr)
+                    print(f"harken: {self.label} exited ({self.process.returncode}); restarting", file=sys.stderr)
                     self._spawn()
 
     def stop(self) -> None:
-        """Ask the worker to finish its current task and exit."""
+        """Ask the process to finish what it is doing and exit."""
         self.stopping.set()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -88,7 +91,11 @@ class Command(HarkenCommand):
         if options["processes"] < 1 or options["threads"] < 1:
             raise CommandError("--processes and --threads must be at least 1.")
         self._check_migrations()
-        supervisor = WorkerSupervisor()
+        worker = Supervisor("worker", "task worker")
+        # Widget answers are filed by a process of their own (harken/collect/intake.py); the web processes,
+        # forked from this one, inherit the setting that tells them so.
+        filer = Supervisor("file_answers", "answer filer")
+        os.environ["HARKEN_ANSWER_FILER"] = "process"
         start_worker = not options["no_worker"]
         server = Granian(
             "harken.wsgi:application",
@@ -103,15 +110,17 @@ class Command(HarkenCommand):
             respawn_failed_workers=True,
             workers_kill_timeout=20,
         )
-        server.on_startup(lambda: self._ready(options, supervisor, start_worker))
-        server.on_shutdown(supervisor.stop)
+        server.on_startup(lambda: self._ready(options, worker, filer, start_worker))
+        server.on_shutdown(filer.stop)
+        server.on_shutdown(worker.stop)
         # The web processes are forked from this one: they must not inherit its database connection.
         connections.close_all()
         server.serve()
 
-    def _ready(self, options: dict[str, Any], supervisor: WorkerSupervisor, start_worker: bool) -> None:
+    def _ready(self, options: dict[str, Any], worker: Supervisor, filer: Supervisor, start_worker: bool) -> None:
+        filer.start()
         if start_worker:
-            supervisor.start()
+            worker.start()
         worker_note = "with a task worker" if start_worker else "without a task worker"
         host = f"[{options['host']}]" if ":" in options["host"] else options["host"]
         print(
