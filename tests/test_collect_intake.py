@@ -171,3 +171,15 @@ def test_with_a_filer_process_the_web_process_leaves_filing_to_it(org: Any, monk
     assert not intake._filer_started.is_set()  # no filer thread in a web process either
     assert intake.file_waiting() == 1  # what the filer process does
     assert Response.objects.get(submission_key=KEY_A).score == 6
+
+
+def test_an_administrator_sees_answers_given_up_on_and_can_file_them_again(org: Any, admin_client: Any) -> None:
+    receive(org, KEY_A, score=1)
+    ReceivedAnswer.objects.update(attempts=3, last_error="Survey 41 no longer exists.")
+    page = admin_client.get("/admin/collect/receivedanswer/")
+    assert page.status_code == 200 and "Survey 41 no longer exists." in page.content.decode()
+    pk = ReceivedAnswer.objects.get().pk
+    admin_client.post("/admin/collect/receivedanswer/", {"action": "file_again", "_selected_action": [pk]}, follow=True)
+    assert ReceivedAnswer.objects.filter(pk=pk, attempts=0, last_error="").exists()
+    assert intake.do_file_batch() == 1
+    assert Response.objects.get(submission_key=KEY_A).score == 1

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.templatetags.static import static
 
@@ -58,10 +59,17 @@ class ReceivedAnswerAdmin(admin.ModelAdmin):
     """Widget answers not filed yet: normally none for more than a moment; one that could not be filed (its survey
     was deleted, say) stays here with the reason."""
 
-    list_display = ["received_at", "submission_key", "score", "survey_id", "unit_id", "attempts", "last_error"]
+    list_display = ["received_at", "score", "attempts", "last_error"]
     list_filter = ["attempts"]
     search_fields = ["submission_key", "last_error"]
     readonly_fields = [field.name for field in ReceivedAnswer._meta.fields]
+    actions = ["file_again"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.action(description="File the selected answers again")
+    def file_again(self, request: HttpRequest, queryset: QuerySet[ReceivedAnswer]) -> None:
+        """Give answers that were given up on new tries (after restoring a deleted survey, say)."""
+        count = queryset.update(attempts=0, last_error="")
+        self.message_user(request, f"{count} answer(s) will be filed again within a few seconds.")
