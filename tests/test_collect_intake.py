@@ -183,3 +183,16 @@ def test_an_administrator_sees_answers_given_up_on_and_can_file_them_again(org: 
     assert ReceivedAnswer.objects.filter(pk=pk, attempts=0, last_error="").exists()
     assert intake.do_file_batch() == 1
     assert Response.objects.get(submission_key=KEY_A).score == 1
+
+
+def test_the_batch_task_applies_the_rules_to_each_response_and_survives_a_missing_one(org: Any) -> None:
+    from harken.loop.models import AlertRule, Case
+
+    rule = AlertRule.objects.create(name="Detractors", categories=["detractor"], sla_hours=8)
+    receive(org, KEY_A, score=2)
+    receive(org, KEY_B, score=10)
+    intake.do_file_batch()
+    [ids] = queued(apply_rules_to)[0]
+    assert apply_rules_to.call([999_999, *ids]) == 1  # a response deleted in the meantime is skipped
+    case = Case.objects.get()
+    assert (case.rule_id, case.response.submission_key) == (rule.pk, KEY_A)
