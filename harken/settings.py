@@ -150,7 +150,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database("DATABASE_URL", DATA_DIR / "harken.sqlite3")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "harken.lib.sqlite":
     # Keep each thread's SQLite connection open: opening one runs the PRAGMAs, and closing the last one of a
     # WAL database checkpoints it, which cost ~7 ms of every request (bench/answer_throughput.py).
     DATABASES["default"].setdefault("CONN_MAX_AGE", None)

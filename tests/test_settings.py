@@ -76,7 +76,7 @@ def test_database_urls() -> None:
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("harken", "ann", "p@ss")
     assert (config["HOST"], config["PORT"], config["OPTIONS"]) == ("db.example", "6543", {"sslmode": "require"})
     sqlite = env.database("HARKEN_UNSET_URL", Path("/data/harken.sqlite3"))
-    assert sqlite["ENGINE"] == "django.db.backends.sqlite3" and sqlite["NAME"] == "/data/harken.sqlite3"
+    assert sqlite["ENGINE"] == "harken.lib.sqlite" and sqlite["NAME"] == "/data/harken.sqlite3"
 
 
 def test_email_urls(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -148,7 +148,7 @@ def database(name: str, sqlite_path: Path) -> dict[str, object]:
 
 def _sqlite(path: Path) -> dict[str, object]:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "harken.lib.sqlite",  # Django's, with a fair queue of writers (harken/lib/sqlite/base.py)
         "NAME": str(path),
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait (busy timeout) instead of
