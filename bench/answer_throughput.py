@@ -1,10 +1,13 @@
 """Throughput of the public answer endpoint (the widget's ``POST /w/<key>/answer``), with nothing lost.
 
     .venv/bin/python bench/answer_throughput.py [--seconds 30] [--connections 32] [--processes 2] [--threads 4]
+                                                [--with-worker]
 
 What it does: makes a fresh data directory with an SQLite database, runs ``harken migrate``, creates a unit, a
-survey and a widget, starts ``harken serve --no-worker`` (Granian, production settings: DEBUG off,
-access log on), and drives it with Debian's ``wrk`` (``apt-get install wrk``) for the given time.  Every
+survey and a widget, starts ``harken serve --no-worker`` (Granian web processes and the answer filer, production
+settings: DEBUG off, no access log; ``--with-worker`` adds the task worker, which then runs the alert rules of
+every filed batch during the load), and drives it with Debian's ``wrk`` (``apt-get install wrk``) for the given
+time.  Every
 request carries a new submission id, so each accepted request must become exactly one stored response.  Answers
 are received at once and filed as responses in batches (``harken.collect.intake``): after the load it waits
 until every received answer is filed, then counts the responses in the database and prints both numbers, how
@@ -148,6 +151,11 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=2, help="web server processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per web server process")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run the task worker (alert rules and comment analysis of each filed batch), as 'harken serve' does",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -173,7 +181,7 @@ def main() -> int:
         [
             str(HARKEN),
             "serve",
-            "--no-worker",
+            *([] if args.with_worker else ["--no-worker"]),
             "--port",
             str(port),
             "--processes",
