@@ -196,3 +196,21 @@ def test_the_batch_task_applies_the_rules_to_each_response_and_survives_a_missin
     assert apply_rules_to.call([999_999, *ids]) == 1  # a response deleted in the meantime is skipped
     case = Case.objects.get()
     assert (case.rule_id, case.response.submission_key) == (rule.pk, KEY_A)
+
+
+def test_the_batch_task_announces_each_new_response_to_the_endpoints_that_want_it(org: Any) -> None:
+    from harken.integrations.webhooks.models import Delivery, Webhook
+
+    north = Webhook.objects.create(name="North", url="https://n.example/", unit=org.north)
+    Webhook.objects.create(name="South", url="https://s.example/", unit=org.south)
+    Webhook.objects.create(name="Cases only", url="https://c.example/", events=["case.opened"])
+    receive(org, KEY_A, score=9)  # North 2, under North
+    receive(org, KEY_B, score=4)
+    intake.do_file_batch()
+    [ids] = queued(apply_rules_to)[0]
+    apply_rules_to.call(ids)
+    sent = Delivery.objects.order_by("id")
+    assert [(d.webhook_id, d.event, d.payload["score"]) for d in sent] == [
+        (north.pk, "response.created", 9),
+        (north.pk, "response.created", 4),
+    ]

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from harken.collect.models import Response
+from harken.integrations.webhooks.models import Webhook
 from harken.loop import events, mailing
 from harken.loop.cases import do_open_case
 from harken.loop.models import AlertCheck, AlertRule
@@ -27,9 +28,20 @@ from harken.text.models import CommentAnalysis, ResponseTheme, ThemeLink
 TRIAL_LIMIT = 20_000  # responses a rule is tried on from the management page
 
 
-def facts_of(response: Response) -> Facts:
+def facts_of(response: Response, *, with_text: bool = True) -> Facts:
     """The facts rules are matched against: the response, its contact's attributes, and what its comment says
-    (sentiment label, and the themes it mentions with their ancestors)."""
+    (sentiment label, and the themes it mentions with their ancestors) — left out with ``with_text=False``,
+    when no rule to be matched looks at them (two queries saved per response)."""
+    if not with_text:
+        return Facts(
+            score=response.score,
+            category=response.category,
+            comment=response.comment,
+            survey_id=response.survey_id,
+            unit_path=response.unit.path,
+            touchpoint_id=response.touchpoint_id,
+            attributes=dict(response.contact.attributes or {}) if response.contact else {},
+        )
     analysis = CommentAnalysis.objects.filter(response_id=response.pk).values_list("sentiment_label", flat=True)
     mentioned = ResponseTheme.objects.filter(response_id=response.pk, excluded=False).values("theme_id")
     themes = ThemeLink.objects.filter(descendant_id__in=mentioned).values_list("ancestor_id", flat=True)
@@ -57,7 +69,24 @@ def ensure_analysed(response: Response) -> bool:
     return True
 
 
-def do_apply_rules(response_id: int) -> list[int] | None:
+@dataclass(frozen=True)
+class ActiveRules:
+    """The active rules with their conditions, and the active webhook endpoints: loaded once for a batch of
+    responses (``harken.loop.tasks.apply_rules_to``) instead of once per response."""
+
+    rules: tuple[AlertRule, ...]
+    conditions: dict[int, Conditions]
+    webhooks: tuple[Webhook, ...]
+
+
+def load_active_rules() -> ActiveRules:
+    """The rules and endpoints active now (three queries)."""
+    rules = tuple(AlertRule.objects.filter(is_active=True).select_related("unit").prefetch_related("themes"))
+    conditions = {rule.pk: rule.conditions(frozenset(theme.pk for theme in rule.themes.all())) for rule in rules}
+    return ActiveRules(rules, conditions, tuple(Webhook.objects.filter(is_active=True).select_related("unit")))
+
+
+def do_apply_rules(response_id: int, active: ActiveRules | None = None) -> list[int] | None:
     """Apply the active rules to the response; the ids of the rules that fired on this run, or ``None`` if the
     response no longer exists.
 
@@ -65,8 +94,9 @@ def do_apply_rules(response_id: int) -> list[int] | None:
     comment (the keywords, sentiment and themes a rule may look for) often comes a moment after the score.
     Each rule fires at most once per response: the ``AlertCheck`` row, locked for the run, keeps the rules that
     already fired, and a case is unique per response and rule.  The first run announces ``response.created``,
-    later runs ``response.updated``.
+    later runs ``response.updated``.  ``active`` passes rules and endpoints already loaded (else loaded here).
     """
+    active = active or load_active_rules()
     with transaction.atomic():
         response = Response.objects.select_related("unit", "contact").filter(pk=response_id).first()
         if response is None:
@@ -75,19 +105,16 @@ def do_apply_rules(response_id: int) -> list[int] | None:
         if not first:  # serialise runs for the same response (SQLite's write lock does this already)
             check = AlertCheck.objects.select_for_update().get(pk=check.pk)
         if first:
-            events.response_created(response)
+            events.response_created(response, active.webhooks)
         else:
-            events.response_updated(response)
+            events.response_updated(response, active.webhooks)
         already = set(check.matched_rules)
-        rules = [
-            rule
-            for rule in AlertRule.objects.filter(is_active=True).select_related("unit").prefetch_related("themes")
-            if rule.pk not in already
-        ]
-        conditions = {rule.pk: rule.conditions(frozenset(theme.pk for theme in rule.themes.all())) for rule in rules}
-        if any(condition.needs_text for condition in conditions.values()):
+        rules = [rule for rule in active.rules if rule.pk not in already]
+        conditions = active.conditions
+        needs_text = any(conditions[rule.pk].needs_text for rule in rules)
+        if needs_text:
             ensure_analysed(response)
-        facts = facts_of(response)
+        facts = facts_of(response, with_text=needs_text)
         fired = [rule for rule in rules if matches(conditions[rule.pk], facts)]
         for rule in fired:
             if rule.open_case:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -50,14 +51,20 @@ def case_data(case: Case) -> dict[str, Any]:
     }
 
 
-def response_created(response: Response) -> None:
-    """Tell subscribers about a new response."""
-    do_publish(Event.RESPONSE_CREATED, response_data(response), response.unit.path)
+def response_created(response: Response, active: Sequence[Webhook] | None = None) -> None:
+    """Tell subscribers about a new response (``active``: the active endpoints, if already loaded)."""
+    _publish_response(Event.RESPONSE_CREATED, response, active)
 
 
-def response_updated(response: Response) -> None:
+def response_updated(response: Response, active: Sequence[Webhook] | None = None) -> None:
     """Tell subscribers a response changed (a comment or answers added, the score changed)."""
-    do_publish(Event.RESPONSE_UPDATED, response_data(response), response.unit.path)
+    _publish_response(Event.RESPONSE_UPDATED, response, active)
+
+
+def _publish_response(event: str, response: Response, active: Sequence[Webhook] | None) -> None:
+    if active is not None and not any(hook.wants(event, response.unit.path) for hook in active):
+        return  # nobody listens: no payload to build, no query
+    do_publish(event, response_data(response), response.unit.path)
 
 
 def alert_fired(rule: AlertRule, response: Response) -> None:

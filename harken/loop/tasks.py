@@ -28,9 +28,10 @@ def apply_rules_to(response_ids: list[int]) -> int:
     """``apply_rules`` for each response of a filed batch of answers (``harken.lib.batching``); the number of
     rules that fired.  One response's failure is logged and does not stop the others."""
     fired = 0
+    active = alerts.load_active_rules()  # once for the batch
     for response_id in response_ids:
         try:
-            fired += len(alerts.do_apply_rules(response_id) or [])
+            fired += len(alerts.do_apply_rules(response_id, active) or [])
         except Exception:
             logger.exception("Applying the alert rules to response %s failed", response_id)
     return fired
