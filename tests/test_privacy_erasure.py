@@ -160,3 +160,24 @@ def test_the_command_reports_a_missing_choice_in_one_line(db: None, capsys: Any)
 
     assert cli.main(["erase", "contact"]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_erasing_a_contact_forgets_them_in_widget_answers_not_filed_yet(org: Any) -> None:
+    from harken.collect import intake
+    from harken.collect.models import ReceivedAnswer
+
+    ada = Contact.objects.create(email="Ada@Example.com", external_id="cus_42", name="Ada")
+    for key, visitor in (
+        ("a" * 32, {"email": "ada@example.com", "attributes": {}}),
+        ("b" * 32, {"id": "cus_42", "attributes": {}}),
+        ("c" * 32, {"email": "grace@example.com", "attributes": {}}),
+    ):
+        intake.do_receive(
+            survey_id=org.survey.pk, unit_id=org.north_2.pk, touchpoint_id=None, submission_key=key, score=9,
+            comment=None, language="en", visitor=visitor,
+        )  # fmt: skip
+    erasure.do_erase_contact(ada)
+    visitors = dict(ReceivedAnswer.objects.values_list("submission_key", "visitor"))
+    assert visitors == {"a" * 32: None, "b" * 32: None, "c" * 32: {"email": "grace@example.com", "attributes": {}}}
+    intake.do_file_batch()
+    assert Response.objects.filter(submission_key="a" * 32, contact__isnull=True).exists()  # filed, anonymous

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from harken.collect.models import Response
+from harken.collect.models import ReceivedAnswer, Response
 from harken.contacts.models import Contact
 from harken.distribution.models import EligibilityEntry, Invitation
 from harken.integrations.models import CustomerEvent
@@ -117,11 +117,25 @@ def do_erase_contact(contact: Contact) -> Erasure:
         EligibilityEntry.objects.filter(contact=contact).delete()
         CustomerEvent.objects.filter(contact=contact).update(external_id="")
         result.deliveries = _scrub_deliveries(needles)
+        _forget_waiting_visitor(contact)
         for name in ("email", "phone", "name", "external_id", "time_zone", "bounced_email", "bounce_reason"):
             setattr(contact, name, "")
         contact.attributes = {}
         contact.save()
     return result
+
+
+def _forget_waiting_visitor(contact: Contact) -> int:
+    """Drop who-the-visitor-is from widget answers not filed yet that name this contact (harken.collect.intake):
+    they are filed without a contact instead of bringing the erased details back."""
+    named = Q()
+    if contact.email:
+        named |= Q(visitor__email__iexact=contact.email)
+    if contact.external_id:
+        named |= Q(visitor__id=contact.external_id)
+    if not named:
+        return 0
+    return ReceivedAnswer.objects.filter(named).update(visitor=None)
 
 
 def do_erase_older_than(months: int, now: dt.datetime | None = None) -> Erasure:
