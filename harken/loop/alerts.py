@@ -10,7 +10,7 @@ rules never wait on it and never see a comment without its analysis.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -32,20 +32,7 @@ def facts_of(response: Response, *, with_text: bool = True) -> Facts:
     """The facts rules are matched against: the response, its contact's attributes, and what its comment says
     (sentiment label, and the themes it mentions with their ancestors) — left out with ``with_text=False``,
     when no rule to be matched looks at them (two queries saved per response)."""
-    if not with_text:
-        return Facts(
-            score=response.score,
-            category=response.category,
-            comment=response.comment,
-            survey_id=response.survey_id,
-            unit_path=response.unit.path,
-            touchpoint_id=response.touchpoint_id,
-            attributes=dict(response.contact.attributes or {}) if response.contact else {},
-        )
-    analysis = CommentAnalysis.objects.filter(response_id=response.pk).values_list("sentiment_label", flat=True)
-    mentioned = ResponseTheme.objects.filter(response_id=response.pk, excluded=False).values("theme_id")
-    themes = ThemeLink.objects.filter(descendant_id__in=mentioned).values_list("ancestor_id", flat=True)
-    return Facts(
+    facts = Facts(
         score=response.score,
         category=response.category,
         comment=response.comment,
@@ -53,9 +40,13 @@ def facts_of(response: Response, *, with_text: bool = True) -> Facts:
         unit_path=response.unit.path,
         touchpoint_id=response.touchpoint_id,
         attributes=dict(response.contact.attributes or {}) if response.contact else {},
-        sentiment=analysis.first(),
-        theme_ids=frozenset(themes),
     )
+    if not with_text:
+        return facts
+    analysis = CommentAnalysis.objects.filter(response_id=response.pk).values_list("sentiment_label", flat=True)
+    mentioned = ResponseTheme.objects.filter(response_id=response.pk, excluded=False).values("theme_id")
+    themes = ThemeLink.objects.filter(descendant_id__in=mentioned).values_list("ancestor_id", flat=True)
+    return replace(facts, sentiment=analysis.first(), theme_ids=frozenset(themes))
 
 
 def ensure_analysed(response: Response) -> bool:
